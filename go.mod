@@ -1,0 +1,3 @@
+module github.com/rpsio/rpsio
+
+go 1.24
