@@ -1,0 +1,514 @@
+package engineio
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Session is one Engine.IO connection, whatever its transport. Send and
+// Close may be called from any goroutine.
+type Session struct {
+	srv            *Server
+	id             string
+	protocol       int
+	req            *http.Request
+	supportsBinary bool
+	handler        SessionHandler
+
+	mu          sync.Mutex
+	queue       []Packet // outbound, drained by the active transport
+	transport   string
+	ws          *websocket.Conn
+	upgrading   bool // a WebSocket is being probed
+	probed      bool // 3probe sent: waiting polls are released at once
+	pollPending bool // a GET is waiting for packets
+	postPending bool
+	closed      bool
+	closeReason string
+	pingTimer   *time.Timer
+	pingGen     uint64 // invalidates stale timer callbacks
+
+	wake chan struct{} // cap 1: the queue or the state changed
+	done chan struct{} // closed when the session closes
+
+	inMu sync.Mutex // serialises delivery to handler
+}
+
+// ID is the session id (sid).
+func (s *Session) ID() string { return s.id }
+
+// Protocol is the Engine.IO protocol version, 3 or 4.
+func (s *Session) Protocol() int { return s.protocol }
+
+// Request is the handshake request (headers, query, remote address); its
+// body is not available.
+func (s *Session) Request() *http.Request { return s.req }
+
+// Transport is the current transport name.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Done is closed when the session has closed.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+func (s *Session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Send queues packets to go out together and in order. It never blocks: a
+// session whose queue is full is closed and ErrQueueFull returned.
+func (s *Session) Send(packets ...Packet) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	if len(s.queue)+len(packets) > s.srv.opts.MaxQueuedPackets {
+		s.mu.Unlock()
+		s.Close(ReasonSlowClient)
+		return ErrQueueFull
+	}
+	s.queue = append(s.queue, packets...)
+	s.mu.Unlock()
+	s.signal()
+	return nil
+}
+
+// SendVolatile sends packets only if the transport can take them now (the
+// queue is empty and, for polling, a GET is waiting); otherwise they are
+// dropped and false returned.
+func (s *Session) SendVolatile(packets ...Packet) bool {
+	s.mu.Lock()
+	if s.closed || len(s.queue) > 0 || (s.transport == TransportPolling && !s.pollPending) {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, packets...)
+	s.mu.Unlock()
+	s.signal()
+	return true
+}
+
+// Close closes the session: what is queued is still flushed to a waiting
+// poll or the WebSocket, then the transport is closed. The handler's OnClose
+// is called once with reason.
+func (s *Session) Close(reason string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.closeReason = reason
+	s.pingGen++
+	if s.pingTimer != nil {
+		s.pingTimer.Stop()
+	}
+	s.mu.Unlock()
+	s.srv.remove(s)
+	close(s.done)
+	s.signal()
+	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", reason)
+	}
+	// OnClose runs after any message being delivered has been handled; on
+	// its own goroutine because Close may be called from inside OnMessage.
+	s.srv.wg.Add(1)
+	go func() {
+		defer s.srv.wg.Done()
+		s.inMu.Lock()
+		defer s.inMu.Unlock()
+		s.handler.OnClose(reason)
+	}()
+}
+
+// start arms the heartbeat once the session is registered.
+func (s *Session) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.protocol == 3 {
+		s.armTimeoutLocked(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
+	} else {
+		s.schedulePingLocked()
+	}
+}
+
+func (s *Session) schedulePingLocked() {
+	s.pingGen++
+	gen := s.pingGen
+	if s.pingTimer != nil {
+		s.pingTimer.Stop()
+	}
+	s.pingTimer = time.AfterFunc(s.srv.opts.PingInterval, func() {
+		s.mu.Lock()
+		if gen != s.pingGen || s.closed {
+			s.mu.Unlock()
+			return
+		}
+		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+		s.mu.Unlock()
+		_ = s.Send(Packet{Type: Ping})
+	})
+}
+
+func (s *Session) armTimeoutLocked(d time.Duration) {
+	s.pingGen++
+	gen := s.pingGen
+	if s.pingTimer != nil {
+		s.pingTimer.Stop()
+	}
+	s.pingTimer = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		stale := gen != s.pingGen
+		s.mu.Unlock()
+		if !stale {
+			s.Close(ReasonPingTimeout)
+		}
+	})
+}
+
+// receive handles one inbound packet from whichever transport.
+func (s *Session) receive(p Packet) {
+	switch p.Type {
+	case Ping:
+		if s.protocol == 3 {
+			s.mu.Lock()
+			if !s.closed {
+				s.armTimeoutLocked(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
+			}
+			s.mu.Unlock()
+			_ = s.Send(Packet{Type: Pong, Data: p.Data})
+		}
+	case Pong:
+		if s.protocol == 4 {
+			s.mu.Lock()
+			if !s.closed {
+				s.schedulePingLocked()
+			}
+			s.mu.Unlock()
+		}
+	case Close:
+		s.Close(ReasonTransportClose)
+	case Message:
+		s.inMu.Lock()
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if !closed {
+			s.deliver(p)
+		}
+		s.inMu.Unlock()
+	}
+}
+
+func (s *Session) deliver(p Packet) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.srv.log.Error("engineio: message handler panicked", "sid", s.id, "panic", r)
+			s.Close(ReasonTransportError)
+		}
+	}()
+	s.handler.OnMessage(p)
+}
+
+// ---- polling ----
+
+func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		s.servePoll(w, r)
+	case http.MethodPost:
+		s.servePost(w, r)
+	default:
+		writeRequestError(w, requestError(CodeBadRequest))
+	}
+}
+
+func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.transport != TransportPolling {
+		s.mu.Unlock()
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
+	if s.pollPending {
+		// A second concurrent GET is a protocol error: it ends the session.
+		s.mu.Unlock()
+		s.Close(ReasonTransportError)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	s.pollPending = true
+	for {
+		if len(s.queue) > 0 || s.closed || s.probed || s.transport != TransportPolling {
+			break
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		if r.Context().Err() != nil {
+			// The client went away: the queue stays for the next poll.
+			s.pollPending = false
+			s.mu.Unlock()
+			return
+		}
+	}
+	s.pollPending = false
+	if s.transport != TransportPolling {
+		// Upgraded while this poll waited: the queue is the WebSocket's now.
+		s.mu.Unlock()
+		s.signal()
+		s.writePollResponse(w, []Packet{{Type: Noop}})
+		return
+	}
+	packets := s.queue
+	s.queue = nil
+	switch {
+	case s.closed && s.closeReason == ReasonTransportClose:
+		packets = append(packets, Packet{Type: Noop})
+	case s.closed:
+		packets = append(packets, Packet{Type: Close})
+	case len(packets) == 0:
+		// Upgrading or upgraded: release the poll so the client can go on.
+		packets = []Packet{{Type: Noop}}
+	}
+	s.mu.Unlock()
+	s.writePollResponse(w, packets)
+}
+
+func (s *Session) writePollResponse(w http.ResponseWriter, packets []Packet) {
+	body, binary := EncodePayload(packets, s.protocol, s.supportsBinary)
+	if binary {
+		w.Header().Set("Content-Type", "application/octet-stream")
+	} else {
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.transport != TransportPolling {
+		s.mu.Unlock()
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
+	if s.postPending {
+		s.mu.Unlock()
+		s.Close(ReasonTransportError)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	s.postPending = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postPending = false
+		s.mu.Unlock()
+	}()
+
+	if r.ContentLength > s.srv.opts.MaxPayload {
+		s.Close(ReasonTransportError)
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.srv.opts.MaxPayload))
+	if err != nil {
+		s.Close(ReasonTransportError)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+		} else {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		return
+	}
+	binaryBody := strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+	packets, err := DecodePayload(body, s.protocol, binaryBody)
+	if err != nil {
+		s.Close(ReasonTransportError)
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
+	// Answer before delivering, as the reference does, so a slow handler
+	// never holds the client's POST.
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("ok"))
+	for _, p := range packets {
+		s.receive(p)
+	}
+}
+
+// ---- websocket ----
+
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Session) {
+	sess.mu.Lock()
+	ok := !sess.closed && sess.transport == TransportPolling && !sess.upgrading && !s.opts.DisableUpgrades
+	if ok {
+		sess.upgrading = true
+	}
+	sess.mu.Unlock()
+	if !ok {
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		sess.mu.Lock()
+		sess.upgrading = false
+		sess.mu.Unlock()
+		return
+	}
+	if !sess.probe(conn) {
+		sess.mu.Lock()
+		sess.upgrading, sess.probed = false, false
+		sess.mu.Unlock()
+		_ = conn.Close()
+		return
+	}
+	sess.runWebSocket(conn)
+}
+
+// probe runs the upgrade handshake on a new WebSocket: 2probe, 3probe, then
+// 5. Meanwhile the polling transport goes on; a waiting poll is released
+// with a noop so the client can pause polling.
+func (s *Session) probe(conn *websocket.Conn) bool {
+	conn.SetReadLimit(s.srv.opts.MaxPayload)
+	deadline := time.Now().Add(s.srv.opts.UpgradeTimeout)
+	_ = conn.SetReadDeadline(deadline)
+	for {
+		mt, data, err := conn.ReadMessage()
+		if err != nil || mt != websocket.TextMessage {
+			return false
+		}
+		p, err := DecodeText(data, s.protocol)
+		if err != nil {
+			return false
+		}
+		switch {
+		case p.Type == Ping && string(p.Data) == "probe":
+			_ = conn.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
+			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
+				return false
+			}
+			s.mu.Lock()
+			s.probed = true
+			s.mu.Unlock()
+			s.signal() // release a waiting poll
+		case p.Type == Upgrade:
+			s.mu.Lock()
+			if s.closed {
+				s.mu.Unlock()
+				return false
+			}
+			s.upgrading, s.probed = false, false
+			s.transport = TransportWebSocket
+			s.ws = conn
+			s.mu.Unlock()
+			_ = conn.SetReadDeadline(time.Time{})
+			s.srv.wg.Add(1)
+			go s.writeLoop(conn)
+			s.signal()
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// attachWebSocket makes conn the transport of a websocket-only session.
+func (s *Session) attachWebSocket(conn *websocket.Conn) {
+	conn.SetReadLimit(s.srv.opts.MaxPayload)
+	s.mu.Lock()
+	s.ws = conn
+	s.mu.Unlock()
+	s.srv.wg.Add(1)
+	go s.writeLoop(conn)
+	s.signal()
+}
+
+// runWebSocket is the connection's reader; it runs on the HTTP handler's
+// goroutine until the connection ends.
+func (s *Session) runWebSocket(conn *websocket.Conn) {
+	s.srv.wg.Add(1)
+	defer s.srv.wg.Done()
+	for {
+		mt, data, err := conn.ReadMessage()
+		if err != nil {
+			reason := ReasonTransportError
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				reason = ReasonTransportClose
+			}
+			s.Close(reason)
+			return
+		}
+		var p Packet
+		if mt == websocket.BinaryMessage {
+			p, err = DecodeBinaryFrame(data, s.protocol)
+		} else {
+			p, err = DecodeText(data, s.protocol)
+		}
+		if err != nil {
+			s.Close(ReasonTransportError)
+			return
+		}
+		s.receive(p)
+		if p.Type == Close {
+			return
+		}
+	}
+}
+
+// writeLoop is the connection's only writer. It drains the queue and ends
+// the connection when the session closes.
+func (s *Session) writeLoop(conn *websocket.Conn) {
+	defer s.srv.wg.Done()
+	defer conn.Close()
+	for {
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		closed := s.closed
+		s.mu.Unlock()
+		for _, p := range batch {
+			frame, binary := EncodeFrame(p, s.protocol)
+			mt := websocket.TextMessage
+			if binary {
+				mt = websocket.BinaryMessage
+			}
+			_ = conn.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
+			if err := conn.WriteMessage(mt, frame); err != nil {
+				s.Close(ReasonTransportError)
+				return
+			}
+		}
+		if closed {
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			return
+		}
+		select {
+		case <-s.wake:
+		case <-s.done:
+		}
+	}
+}

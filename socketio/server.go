@@ -1,0 +1,201 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rpsio/rpsio/socketio/engineio"
+)
+
+// Options configure a Server. Zero values take the defaults written on each
+// field, all applied in withDefaults.
+type Options struct {
+	// PingInterval and PingTimeout: Engine.IO heartbeat. Default 25 s / 20 s.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	// MaxPayload: the largest polling body or WebSocket message, in bytes.
+	// Default 1,000,000.
+	MaxPayload int64
+	// ConnectTimeout: a protocol 5 client that has joined no namespace by
+	// then is disconnected. Default 45 s.
+	ConnectTimeout time.Duration
+	// UpgradeTimeout bounds the polling to WebSocket upgrade. Default 10 s.
+	UpgradeTimeout time.Duration
+	// WriteTimeout bounds one WebSocket write. Default 10 s.
+	WriteTimeout time.Duration
+	// MaxQueuedPackets bounds each connection's outbound queue; a client
+	// whose queue fills is disconnected. Default 1024.
+	MaxQueuedPackets int
+	// DisableEIO3 refuses Engine.IO 3 clients (socket.io-client 2.x), which
+	// are accepted by default.
+	DisableEIO3 bool
+	// Transports allowed. Default polling and websocket.
+	Transports []string
+	// DisableUpgrades keeps polling sessions on polling.
+	DisableUpgrades bool
+	// CORS for polling requests; nil (the default) sends no CORS headers.
+	CORS *engineio.CORS
+	// AllowRequest vets every handshake (for example its Origin); an error
+	// refuses it with 403.
+	AllowRequest func(r *http.Request) error
+	// Adapter makes each namespace's adapter. Default NewInMemoryAdapter.
+	Adapter func(n *Namespace) Adapter
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 45 * time.Second
+	}
+	if o.Adapter == nil {
+		o.Adapter = func(n *Namespace) Adapter { return NewInMemoryAdapter(n) }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Server is a Socket.IO server; mount it as an http.Handler at the
+// Socket.IO path (default "/socket.io/"). All methods are safe for
+// concurrent use.
+type Server struct {
+	opts   Options
+	engine *engineio.Server
+	log    *slog.Logger
+
+	mu       sync.RWMutex
+	nsps     map[string]*Namespace
+	parents  []*Namespace // dynamic namespaces, matched in order
+	closing  bool
+	conns    map[*conn]struct{}
+	shutdown sync.Once
+}
+
+// NewServer returns a Server with the default namespace "/" created.
+func NewServer(opts Options) *Server {
+	opts = opts.withDefaults()
+	s := &Server{opts: opts, log: opts.Logger, nsps: map[string]*Namespace{}, conns: map[*conn]struct{}{}}
+	s.engine = engineio.NewServer(engineio.Options{
+		PingInterval:     opts.PingInterval,
+		PingTimeout:      opts.PingTimeout,
+		MaxPayload:       opts.MaxPayload,
+		UpgradeTimeout:   opts.UpgradeTimeout,
+		WriteTimeout:     opts.WriteTimeout,
+		MaxQueuedPackets: opts.MaxQueuedPackets,
+		AllowEIO3:        !opts.DisableEIO3,
+		Transports:       opts.Transports,
+		DisableUpgrades:  opts.DisableUpgrades,
+		CORS:             opts.CORS,
+		AllowRequest:     opts.AllowRequest,
+		Logger:           opts.Logger,
+		OnConnection:     s.onSession,
+	})
+	s.Of("/")
+	return s
+}
+
+// ServeHTTP serves the Engine.IO transports.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine is the underlying Engine.IO server.
+func (s *Server) Engine() *engineio.Server { return s.engine }
+
+// Of returns the namespace of that name, creating it if needed. A name
+// without a leading slash gets one.
+func (s *Server) Of(name string) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.nsps[name]; n != nil {
+		return n
+	}
+	n := newNamespace(s, name, nil)
+	s.nsps[name] = n
+	return n
+}
+
+// OfFunc registers a dynamic namespace: a client connecting to a namespace
+// that does not exist yet and for which match returns true gets a child
+// namespace of that name, which shares the parent's middleware and
+// connection handlers. Emitting on the parent reaches every child.
+func (s *Server) OfFunc(match func(name string, auth map[string]any) bool) *Namespace {
+	n := newNamespace(s, "", match)
+	s.mu.Lock()
+	s.parents = append(s.parents, n)
+	s.mu.Unlock()
+	return n
+}
+
+// lookup finds or, for a dynamic match, creates the namespace a client asks for.
+func (s *Server) lookup(name string, auth map[string]any) *Namespace {
+	s.mu.RLock()
+	n := s.nsps[name]
+	parents := s.parents
+	s.mu.RUnlock()
+	if n != nil {
+		return n
+	}
+	for _, p := range parents {
+		if p.match(name, auth) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if n := s.nsps[name]; n != nil {
+				return n
+			}
+			child := newNamespace(s, name, nil)
+			child.parent = p
+			s.nsps[name] = child
+			p.addChild(child)
+			return child
+		}
+	}
+	return nil
+}
+
+func (s *Server) onSession(es *engineio.Session) engineio.SessionHandler {
+	c := newConn(s, es)
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	return c
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Shutdown disconnects every client (reason "server shutting down"),
+// closes the adapters and waits, until ctx is done, for every connection
+// goroutine to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	s.shutdown.Do(func() {
+		s.mu.Lock()
+		s.closing = true
+		nsps := make([]*Namespace, 0, len(s.nsps))
+		for _, n := range s.nsps {
+			nsps = append(nsps, n)
+		}
+		s.mu.Unlock()
+		if err := s.engine.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		for _, n := range nsps {
+			if err := n.adapter.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
