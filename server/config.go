@@ -1,0 +1,127 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the binary's configuration. Every field has a flag and an
+// RPSIO_* environment variable; flags win over the environment.
+type Config struct {
+	Addr           string
+	Path           string
+	PingInterval   time.Duration
+	PingTimeout    time.Duration
+	MaxPayload     int64
+	CORSOrigins    []string
+	RoundDuration  time.Duration
+	RoundGap       time.Duration
+	ReconnectGrace time.Duration
+	TokenSecret    string
+	LogLevel       slog.Level
+}
+
+// ErrHelp is returned by ParseConfig after printing the usage for -h.
+var ErrHelp = flag.ErrHelp
+
+// ParseConfig reads flags, falling back to environment variables (getenv),
+// then to the defaults.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("rpsio", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var cors, level string
+	fs.StringVar(&c.Addr, "addr", env("RPSIO_ADDR", ":3000"), "listen address (RPSIO_ADDR)")
+	fs.StringVar(&c.Path, "path", env("RPSIO_PATH", "/socket.io/"), "Socket.IO path (RPSIO_PATH)")
+	durationVar(fs, &c.PingInterval, "ping-interval", env("RPSIO_PING_INTERVAL", "25s"), "Engine.IO ping interval (RPSIO_PING_INTERVAL)")
+	durationVar(fs, &c.PingTimeout, "ping-timeout", env("RPSIO_PING_TIMEOUT", "20s"), "Engine.IO ping timeout (RPSIO_PING_TIMEOUT)")
+	fs.Int64Var(&c.MaxPayload, "max-payload", 0, "largest message in bytes (RPSIO_MAX_PAYLOAD, default 1000000)")
+	fs.StringVar(&cors, "cors-origins", env("RPSIO_CORS_ORIGINS", ""), "comma-separated origins allowed to poll cross-origin, * for any; empty: CORS off (RPSIO_CORS_ORIGINS)")
+	durationVar(fs, &c.RoundDuration, "round-duration", env("RPSIO_ROUND_DURATION", "10s"), "time to choose a move (RPSIO_ROUND_DURATION)")
+	durationVar(fs, &c.RoundGap, "round-gap", env("RPSIO_ROUND_GAP", "3s"), "pause between rounds (RPSIO_ROUND_GAP)")
+	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
+	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
+	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fs.PrintDefaults()
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.MaxPayload == 0 {
+		if v := getenv("RPSIO_MAX_PAYLOAD"); v != "" {
+			if _, err := fmt.Sscan(v, &c.MaxPayload); err != nil {
+				return c, fmt.Errorf("RPSIO_MAX_PAYLOAD: %w", err)
+			}
+		} else {
+			c.MaxPayload = 1_000_000
+		}
+	}
+	for _, o := range strings.Split(cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("log level: %w", err)
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		c.Path = "/" + c.Path
+	}
+	if !strings.HasSuffix(c.Path, "/") {
+		c.Path += "/"
+	}
+	for name, d := range map[string]time.Duration{"ping-interval": c.PingInterval, "ping-timeout": c.PingTimeout, "round-duration": c.RoundDuration, "reconnect-grace": c.ReconnectGrace} {
+		if d <= 0 {
+			return c, fmt.Errorf("--%s must be positive", name)
+		}
+	}
+	if c.RoundGap < 0 {
+		return c, errors.New("--round-gap must not be negative")
+	}
+	return c, nil
+}
+
+type durationValue struct{ d *time.Duration }
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*v.d = d
+	return nil
+}
+
+// durationVar is flag.DurationVar with the default given as text, so that
+// a bad environment value is reported rather than silently ignored.
+func durationVar(fs *flag.FlagSet, p *time.Duration, name, def, usage string) {
+	if d, err := time.ParseDuration(def); err == nil {
+		*p = d
+	} else {
+		*p = -1 // reported by the positivity check
+	}
+	fs.Var(durationValue{p}, name, usage)
+}
