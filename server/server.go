@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/socketio"
 	"github.com/rpsio/rpsio/socketio/engineio"
 )
@@ -18,6 +19,7 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	io     *socketio.Server
+	rooms  *rooms.Manager
 	router *gin.Engine
 }
 
@@ -37,11 +39,34 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts)}
 
+	game := &rpsGame{
+		nsp:     a.io.Of(RPSNamespace),
+		tokens:  newTokens(cfg.TokenSecret),
+		log:     log,
+		players: map[string]int{},
+	}
+	mgr, err := rooms.New(rooms.Options{
+		Notifier:       game,
+		RoundDuration:  cfg.RoundDuration,
+		RoundGap:       cfg.RoundGap,
+		ReconnectGrace: cfg.ReconnectGrace,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	game.rooms, a.rooms = mgr, mgr
+	game.nsp.Use(game.middleware)
+	game.nsp.OnConnection(game.onConnection)
+
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.Any(cfg.Path+"*any", gin.WrapH(a.io))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	r.GET("/api/rooms", a.listRooms)
+	r.GET("/api/stats", a.stats)
+	a.mountDemo(r)
 	a.router = r
 	return a, nil
 }
@@ -55,6 +80,35 @@ func (a *App) IO() *socketio.Server { return a.io }
 // Shutdown stops the game timers, then closes every connection.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
+	errs = append(errs, a.rooms.Shutdown(ctx))
 	errs = append(errs, a.io.Shutdown(ctx))
 	return errors.Join(errs...)
+}
+
+func (a *App) listRooms(c *gin.Context) {
+	list, err := a.rooms.List(c.Request.Context())
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, errorBody(rooms.ErrorCode(err), err.Error()))
+		return
+	}
+	if list == nil {
+		list = []rooms.RoomSummary{}
+	}
+	c.JSON(http.StatusOK, gin.H{"rooms": list})
+}
+
+func (a *App) stats(c *gin.Context) {
+	st, err := a.rooms.Stats(c.Request.Context())
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, errorBody(rooms.ErrorCode(err), err.Error()))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"connections":   a.io.Engine().Count(),
+		"rooms":         st.Rooms,
+		"waiting":       st.Waiting,
+		"playing":       st.Playing,
+		"players":       st.Players,
+		"roundsSettled": st.RoundsSettled,
+	})
 }

@@ -1,0 +1,825 @@
+package rooms_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rpsio/rpsio/game/rps"
+	"github.com/rpsio/rpsio/rooms"
+	"github.com/rpsio/rpsio/rooms/roomstest"
+)
+
+func TestJoinBadRequest(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name         string
+		player, nick string
+		size         int
+	}{
+		{"empty player id", "", "x", 2},
+		{"long player id", strings.Repeat("p", rooms.MaxPlayerIDLen+1), "x", 2},
+		{"invalid UTF-8 id", "\xff", "x", 2},
+		{"long name", "p", strings.Repeat("n", rooms.MaxNameLen+1), 2},
+		{"invalid UTF-8 name", "p", "\xfe", 2},
+		{"size 1", "p", "x", 1},
+		{"size 9", "p", "x", 9},
+		{"negative size", "p", "x", -2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.m.Join(ctx(t), tt.player, tt.nick, tt.size)
+			wantCode(t, err, rooms.ErrBadRequest, "bad_request")
+		})
+	}
+	e.quiet()
+}
+
+func TestJoinFillsRoomAndStarts(t *testing.T) {
+	e := newEnv(t)
+	st := e.join("a", 0) // default size 2
+	equal(t, "status", *st, rooms.Status{Room: rooms.RoomView{
+		ID: st.Room.ID, Size: 2, State: "waiting", Round: 0,
+		Players: []rooms.PlayerView{{ID: "a", Name: "name-a", Connected: true}},
+	}})
+	id := st.Room.ID
+	equal(t, "room event", e.nextRoom(id), st.Room)
+	equal(t, "subscribed", e.rec.Subscribed(id), []string{"a"})
+
+	start := e.clock.Now()
+	st = e.join("b", 2)
+	if st.Room.ID != id {
+		t.Fatalf("b joined %s, want %s", st.Room.ID, id)
+	}
+	want := rooms.RoomView{ID: id, Size: 2, State: "playing", Round: 1, Players: []rooms.PlayerView{
+		{ID: "a", Name: "name-a", Connected: true},
+		{ID: "b", Name: "name-b", Connected: true},
+	}}
+	equal(t, "room event", e.nextRoom(id), want)
+	wantStart := rooms.StartEvent{RoomID: id, Round: 1, Deadline: start.Add(roundDur).UnixMilli(), Duration: roundDur.Milliseconds()}
+	equal(t, "start event", e.nextStart(id), wantStart)
+	equal(t, "join status", *st, rooms.Status{Room: want, Round: &wantStart})
+	equal(t, "subscribed", e.rec.Subscribed(id), []string{"a", "b"})
+	e.quiet()
+
+	// The payloads encode to the protocol's JSON.
+	b, _ := json.Marshal(wantStart)
+	equal(t, "start JSON", string(b), fmt.Sprintf(`{"roomId":"%s","round":1,"deadline":%d,"duration":10000}`, id, wantStart.Deadline))
+	b, _ = json.Marshal(want)
+	equal(t, "room JSON", string(b), fmt.Sprintf(`{"id":"%s","size":2,"state":"playing","round":1,"players":[`+
+		`{"id":"a","name":"name-a","connected":true,"total":0,"streak":0},`+
+		`{"id":"b","name":"name-b","connected":true,"total":0,"streak":0}]}`, id))
+}
+
+func TestJoinWhileSeatedReturnsSameRoom(t *testing.T) {
+	e := newEnv(t)
+	id := e.join("a", 3).Room.ID
+	e.nextRoom(id)
+	for _, size := range []int{3, 2, 0, 8} {
+		st := e.join("a", size)
+		if st.Room.ID != id || len(st.Room.Players) != 1 {
+			t.Fatalf("Join again (size %d) = %+v, want room %s with one player", size, st.Room, id)
+		}
+	}
+	e.quiet() // nothing changed
+	if l, _ := e.m.List(ctx(t)); len(l) != 1 {
+		t.Fatalf("List = %+v, want one room", l)
+	}
+}
+
+func TestJoinDefaultName(t *testing.T) {
+	e := newEnv(t)
+	st, err := e.m.Join(ctx(t), "anon", "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "name", st.Room.Players[0].Name, "anon")
+}
+
+func TestMatchmakingBySizeOldestFirst(t *testing.T) {
+	e := newEnv(t)
+	r3 := e.join("a", 3).Room.ID
+	e.clock.Advance(time.Second)
+	r2 := e.join("b", 2).Room.ID
+	e.clock.Advance(time.Second)
+	if got := e.join("c", 3).Room.ID; got != r3 || r3 == r2 {
+		t.Fatalf("rooms: a=%s b=%s c=%s", r3, r2, got)
+	}
+	if got := e.join("d", 3).Room.ID; got != r3 {
+		t.Fatalf("d joined %s, want %s", got, r3)
+	}
+	// r3 is full: e gets a new room.
+	r3b := e.join("e", 3).Room.ID
+	if r3b == r3 || r3b == r2 {
+		t.Fatalf("e joined %s", r3b)
+	}
+	e.clock.Advance(time.Second)
+	e.join("f", 2) // fills r2
+	e.clock.Advance(time.Second)
+	r2b := e.join("g", 2).Room.ID // new
+	// b leaves: r2 and r2b both wait for a player; the older, r2, fills first.
+	if err := e.m.Leave(ctx(t), "b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.join("h", 2).Room.ID; got != r2 {
+		t.Fatalf("h joined %s, want the older room %s (newer: %s)", got, r2, r2b)
+	}
+	if got := e.join("i", 2).Room.ID; got != r2b {
+		t.Fatalf("i joined %s, want %s", got, r2b)
+	}
+	l, err := e.m.List(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "lobby", l, []rooms.RoomSummary{
+		{ID: r3, Size: 3, State: "playing", Players: 3},
+		{ID: r2, Size: 2, State: "playing", Players: 2},
+		{ID: r3b, Size: 3, State: "waiting", Players: 1},
+		{ID: r2b, Size: 2, State: "playing", Players: 2},
+	})
+}
+
+func TestEarlySettlement(t *testing.T) {
+	e := newEnv(t)
+	id, start := e.fill("a", "b")
+	e.clock.Advance(time.Second)
+	e.choose("a", 1, "rock")
+	equal(t, "chosen", e.nextChosen(id), rooms.ChosenEvent{RoomID: id, Round: 1, PlayerID: "a"})
+	e.quiet()
+	e.choose("a", 1, "rock") // idempotent retry: no new event
+	e.quiet()
+	e.choose("b", 1, "scissors")
+	equal(t, "chosen", e.nextChosen(id), rooms.ChosenEvent{RoomID: id, Round: 1, PlayerID: "b"})
+	res := e.nextResult(id)
+	equal(t, "result", res, rooms.ResultEvent{
+		RoomID: id, Round: 1,
+		Moves:   map[string]rps.Move{"a": rps.Rock, "b": rps.Scissors},
+		Players: []rps.Result{{ID: "a", X: 1, Streak: 1, Score: 1, Total: 1}, {ID: "b", X: -1}},
+	})
+	b, _ := json.Marshal(res)
+	equal(t, "result JSON", string(b), fmt.Sprintf(`{"roomId":"%s","round":1,"moves":{"a":"rock","b":"scissors"},"players":[`+
+		`{"id":"a","x":1,"streak":1,"score":1,"total":1},{"id":"b","x":-1,"streak":0,"score":0,"total":0}]}`, id))
+	v := e.nextRoom(id)
+	equal(t, "roster after result", v.Players, []rooms.PlayerView{
+		{ID: "a", Name: "name-a", Connected: true, Total: 1, Streak: 1},
+		{ID: "b", Name: "name-b", Connected: true},
+	})
+	e.quiet()
+
+	// Late or repeated choices for the settled round are refused.
+	wantCode(t, e.m.Choose(ctx(t), "a", 1, "rock"), rooms.ErrRoundClosed, "round_closed")
+
+	// The original deadline passes without a second settlement; the next
+	// round starts RoundGap after the settlement.
+	e.clock.Advance(gap - time.Millisecond)
+	e.quiet()
+	e.clock.Advance(time.Millisecond)
+	st := e.nextStart(id)
+	equal(t, "start 2", st, rooms.StartEvent{RoomID: id, Round: 2, Deadline: e.clock.Now().Add(roundDur).UnixMilli(), Duration: roundDur.Milliseconds()})
+	if st.Deadline <= start.Deadline {
+		t.Fatalf("round 2 deadline %d not after round 1's %d", st.Deadline, start.Deadline)
+	}
+	e.quiet()
+	if s, _ := e.m.Stats(ctx(t)); s.RoundsSettled != 1 {
+		t.Fatalf("RoundsSettled = %d, want 1", s.RoundsSettled)
+	}
+}
+
+func TestDeadlineSettlementWithForfeits(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b", "c")
+	e.choose("b", 1, "paper")
+	e.nextChosen(id)
+	e.clock.Advance(roundDur - time.Nanosecond)
+	e.quiet()
+	e.clock.Advance(time.Nanosecond)
+	equal(t, "result", e.nextResult(id), rooms.ResultEvent{
+		RoomID: id, Round: 1,
+		Moves: map[string]rps.Move{"a": rps.None, "b": rps.Paper, "c": rps.None},
+		Players: []rps.Result{
+			{ID: "a", X: -1},
+			{ID: "b", X: 2, Streak: 1, Score: 2, Total: 2},
+			{ID: "c", X: -1},
+		},
+	})
+	e.nextRoom(id)
+	e.quiet()
+	// JSON: a forfeit is null.
+	b, _ := json.Marshal(map[string]rps.Move{"a": rps.None})
+	equal(t, "JSON", string(b), `{"a":null}`)
+
+	// Next round: everyone forfeits; streaks reset, totals stay.
+	e.clock.Advance(gap)
+	e.nextStart(id)
+	e.clock.Advance(roundDur)
+	res := e.nextResult(id)
+	equal(t, "all forfeit", res.Players, []rps.Result{{ID: "a"}, {ID: "b", Total: 2}, {ID: "c"}})
+	equal(t, "moves", res.Moves, map[string]rps.Move{"a": rps.None, "b": rps.None, "c": rps.None})
+	e.nextRoom(id)
+	e.quiet()
+}
+
+func TestThreePlayerRoomStreaksAndTotals(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b", "c")
+	type round struct {
+		moves map[string]string
+		want  []rps.Result
+	}
+	rounds := []round{
+		{map[string]string{"a": "rock", "b": "rock", "c": "scissors"}, []rps.Result{
+			{ID: "a", X: 1, Streak: 1, Score: 1, Total: 1}, {ID: "b", X: 1, Streak: 1, Score: 1, Total: 1}, {ID: "c", X: -2}}},
+		{map[string]string{"a": "paper", "b": "rock", "c": "rock"}, []rps.Result{
+			{ID: "a", X: 2, Streak: 2, Score: 4, Total: 5}, {ID: "b", X: -1, Total: 1}, {ID: "c", X: -1}}},
+		{map[string]string{"a": "scissors", "b": "paper"}, []rps.Result{ // c forfeits
+			{ID: "a", X: 2, Streak: 3, Score: 6, Total: 11}, {ID: "b", X: 0, Total: 1}, {ID: "c", X: -2}}},
+		{map[string]string{"a": "rock", "b": "paper", "c": "scissors"}, []rps.Result{
+			{ID: "a", Total: 11}, {ID: "b", Total: 1}, {ID: "c"}}},
+	}
+	for i, r := range rounds {
+		n := i + 1
+		if i > 0 {
+			e.clock.Advance(gap)
+			if st := e.nextStart(id); st.Round != n {
+				t.Fatalf("start round %d, want %d", st.Round, n)
+			}
+		}
+		for _, p := range []string{"a", "b", "c"} {
+			if mv, ok := r.moves[p]; ok {
+				e.choose(p, n, mv)
+				e.nextChosen(id)
+			}
+		}
+		if len(r.moves) < 3 {
+			e.clock.Advance(roundDur)
+		}
+		res := e.nextResult(id)
+		equal(t, fmt.Sprintf("round %d", n), res.Players, r.want)
+		v := e.nextRoom(id)
+		for j, p := range v.Players {
+			if p.Total != r.want[j].Total || p.Streak != r.want[j].Streak {
+				t.Fatalf("round %d roster %+v disagrees with result %+v", n, v.Players, r.want)
+			}
+		}
+		e.quiet()
+	}
+}
+
+func TestChooseErrors(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b")
+	e.join("w", 2) // alone in a waiting room
+	e.nextRoom("")
+	e.choose("a", 1, "paper")
+	e.nextChosen(id)
+
+	tests := []struct {
+		name   string
+		player string
+		round  int
+		move   string
+		target error
+		code   string
+	}{
+		{"unknown move", "b", 1, "lizard", rooms.ErrBadRequest, "bad_request"},
+		{"empty move", "b", 1, "", rooms.ErrBadRequest, "bad_request"},
+		{"capitalized move", "b", 1, "Rock", rooms.ErrBadRequest, "bad_request"},
+		{"round 0", "b", 0, "rock", rooms.ErrBadRequest, "bad_request"},
+		{"negative round", "b", -1, "rock", rooms.ErrBadRequest, "bad_request"},
+		{"empty player", "", 1, "rock", rooms.ErrBadRequest, "bad_request"},
+		{"not seated", "z", 1, "rock", rooms.ErrNotInRoom, "not_in_room"},
+		{"future round", "b", 2, "rock", rooms.ErrRoundClosed, "round_closed"},
+		{"waiting room", "w", 1, "rock", rooms.ErrRoundClosed, "round_closed"},
+		{"different move", "a", 1, "rock", rooms.ErrAlreadyChosen, "already_chosen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := e.m.Choose(ctx(t), tt.player, tt.round, tt.move)
+			wantCode(t, err, tt.target, tt.code)
+		})
+	}
+	e.quiet()
+	if err := e.m.Choose(ctx(t), "a", 1, "paper"); err != nil {
+		t.Fatalf("same move again: %v", err)
+	}
+	e.quiet()
+
+	// After the deadline: round_closed for the settled round.
+	e.clock.Advance(roundDur)
+	e.nextResult(id)
+	e.nextRoom(id)
+	wantCode(t, e.m.Choose(ctx(t), "b", 1, "rock"), rooms.ErrRoundClosed, "round_closed")
+	// During the gap, the next round is not open yet.
+	wantCode(t, e.m.Choose(ctx(t), "b", 2, "rock"), rooms.ErrRoundClosed, "round_closed")
+	e.quiet()
+}
+
+func TestOtherErrors(t *testing.T) {
+	e := newEnv(t)
+	c := ctx(t)
+	wantCode(t, e.m.Leave(c, "nobody"), rooms.ErrNotInRoom, "not_in_room")
+	wantCode(t, e.m.Disconnect(c, "nobody"), rooms.ErrNotInRoom, "not_in_room")
+	_, err := e.m.Reconnect(c, "nobody")
+	wantCode(t, err, rooms.ErrNotInRoom, "not_in_room")
+	_, err = e.m.Status(c, "nobody")
+	wantCode(t, err, rooms.ErrNotInRoom, "not_in_room")
+	wantCode(t, e.m.Leave(c, ""), rooms.ErrBadRequest, "bad_request")
+	wantCode(t, e.m.Disconnect(c, ""), rooms.ErrBadRequest, "bad_request")
+	_, err = e.m.Reconnect(c, "")
+	wantCode(t, err, rooms.ErrBadRequest, "bad_request")
+	_, err = e.m.Room(c, "nope")
+	if !errors.Is(err, rooms.ErrRoomNotFound) || rooms.ErrorCode(err) != "not_found" {
+		t.Fatalf("Room(nope) = %v (%s)", err, rooms.ErrorCode(err))
+	}
+	e.quiet()
+}
+
+func TestErrorCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{rooms.ErrBadRequest, "bad_request"},
+		{fmt.Errorf("x: %w", rooms.ErrNotInRoom), "not_in_room"},
+		{fmt.Errorf("x: %w", fmt.Errorf("y: %w", rooms.ErrRoundClosed)), "round_closed"},
+		{rooms.ErrAlreadyChosen, "already_chosen"},
+		{rooms.ErrClosed, "unavailable"},
+		{errors.New("boom"), "internal"},
+		{fmt.Errorf("x: %w", context.Canceled), "canceled"},
+		{context.DeadlineExceeded, "timeout"},
+	}
+	for _, tt := range tests {
+		if got := rooms.ErrorCode(tt.err); got != tt.want {
+			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestLeaveCancelsRoundAndRoomRefills(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b")
+	e.choose("a", 1, "rock")
+	e.nextChosen(id)
+	if err := e.m.Leave(ctx(t), "b"); err != nil {
+		t.Fatal(err)
+	}
+	v := e.nextRoom(id)
+	equal(t, "after leave", v, rooms.RoomView{ID: id, Size: 2, State: "waiting", Round: 1, Players: []rooms.PlayerView{
+		{ID: "a", Name: "name-a", Connected: true},
+	}})
+	equal(t, "subscribed", e.rec.Subscribed(id), []string{"a"})
+	// The round was cancelled: no result at its deadline, no next round.
+	e.clock.Advance(roundDur + gap + time.Minute)
+	e.quiet()
+	if p := e.clock.Pending(); len(p) != 0 {
+		t.Fatalf("timers armed in a waiting room: %v", p)
+	}
+	wantCode(t, e.m.Choose(ctx(t), "a", 1, "paper"), rooms.ErrRoundClosed, "round_closed")
+	wantCode(t, e.m.Leave(ctx(t), "b"), rooms.ErrNotInRoom, "not_in_room")
+
+	// c fills the room again: round 2 starts.
+	st := e.join("c", 2)
+	if st.Room.ID != id {
+		t.Fatalf("c joined %s, want %s", st.Room.ID, id)
+	}
+	v = e.nextRoom(id)
+	equal(t, "refilled", ids(v), []string{"a", "c"})
+	equal(t, "state", v.State, "playing")
+	if s := e.nextStart(id); s.Round != 2 {
+		t.Fatalf("start round %d, want 2", s.Round)
+	}
+	if st.Round == nil || st.Round.Round != 2 {
+		t.Fatalf("join status round = %+v", st.Round)
+	}
+	// a's moves were cleared with the cancelled round.
+	if st, _ := e.m.Status(ctx(t), "a"); st.Move != rps.None {
+		t.Fatalf("a's move in round 2 = %v", st.Move)
+	}
+	e.choose("a", 2, "paper")
+	e.choose("c", 2, "rock")
+	e.nextChosen(id)
+	e.nextChosen(id)
+	if r := e.nextResult(id); r.Round != 2 {
+		t.Fatalf("result round %d", r.Round)
+	}
+	e.nextRoom(id)
+	e.quiet()
+}
+
+func TestLastPlayerLeavingDeletesRoom(t *testing.T) {
+	e := newEnv(t)
+	id := e.join("a", 2).Room.ID
+	e.nextRoom(id)
+	e.join("b", 3)
+	e.nextRoom("")
+	if err := e.m.Leave(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	e.quiet() // nobody left to tell
+	if _, err := e.m.Room(ctx(t), id); !errors.Is(err, rooms.ErrRoomNotFound) {
+		t.Fatalf("Room after last leave: %v", err)
+	}
+	equal(t, "subscribed", e.rec.Subscribed(id), []string(nil))
+	if s, _ := e.m.Stats(ctx(t)); s.Rooms != 1 || s.Players != 1 {
+		t.Fatalf("Stats = %+v", s)
+	}
+	// a can join again, into a new room.
+	if got := e.join("a", 2).Room.ID; got == id {
+		t.Fatal("deleted room reused")
+	}
+}
+
+func TestGraceExpiryRemovesPlayer(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b")
+	e.choose("b", 1, "rock")
+	e.nextChosen(id)
+	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	v := e.nextRoom(id)
+	equal(t, "after disconnect", v.Players[0], rooms.PlayerView{ID: "a", Name: "name-a", Connected: false})
+	equal(t, "state", v.State, "playing")
+	if err := e.m.Disconnect(ctx(t), "a"); err != nil { // again: no-op
+		t.Fatal(err)
+	}
+	e.quiet()
+
+	// Rounds go on meanwhile; a forfeits them.
+	e.clock.Advance(roundDur)
+	res := e.nextResult(id)
+	equal(t, "round 1", res.Players, []rps.Result{{ID: "a", X: -1}, {ID: "b", X: 1, Streak: 1, Score: 1, Total: 1}})
+	e.nextRoom(id)
+	e.clock.Advance(gap)
+	e.nextStart(id)
+	e.choose("b", 2, "paper")
+	e.nextChosen(id)
+	e.clock.Advance(roundDur)
+	res = e.nextResult(id)
+	equal(t, "round 2", res.Players, []rps.Result{{ID: "a", X: -1}, {ID: "b", X: 1, Streak: 2, Score: 2, Total: 3}})
+	e.nextRoom(id)
+	e.clock.Advance(gap)
+	e.nextStart(id) // round 3 opens at 26s
+
+	// The grace ends 30s after the disconnection: a leaves, round 3 is
+	// cancelled.
+	e.clock.Advance(grace - 2*roundDur - 2*gap - time.Nanosecond)
+	e.quiet()
+	e.clock.Advance(time.Nanosecond)
+	v = e.nextRoom(id)
+	equal(t, "after grace", v, rooms.RoomView{ID: id, Size: 2, State: "waiting", Round: 3, Players: []rooms.PlayerView{
+		{ID: "b", Name: "name-b", Connected: true, Total: 3, Streak: 2},
+	}})
+	equal(t, "subscribed", e.rec.Subscribed(id), []string{"b"})
+	e.clock.Advance(time.Hour)
+	e.quiet()
+	_, err := e.m.Reconnect(ctx(t), "a")
+	wantCode(t, err, rooms.ErrNotInRoom, "not_in_room")
+}
+
+func TestGraceExpiryOfLastPlayerDeletesRoom(t *testing.T) {
+	e := newEnv(t)
+	id := e.join("a", 2).Room.ID
+	e.nextRoom(id)
+	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	e.nextRoom(id)
+	e.clock.Advance(grace)
+	e.quiet()
+	if l, _ := e.m.List(ctx(t)); len(l) != 0 {
+		t.Fatalf("List = %+v", l)
+	}
+}
+
+func TestReconnectWithinGrace(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b")
+	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	e.nextRoom(id)
+	e.clock.Advance(5 * time.Second)
+	e.choose("b", 1, "rock")
+	e.nextChosen(id)
+
+	st, err := e.m.Reconnect(ctx(t), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.nextRoom(id)
+	equal(t, "connected", v.Players[0].Connected, true)
+	equal(t, "status room", st.Room, v)
+	if st.Round == nil || st.Round.Round != 1 || st.Move != rps.None {
+		t.Fatalf("status = %+v", st)
+	}
+	// a is back in time to play round 1.
+	e.choose("a", 1, "paper")
+	e.nextChosen(id)
+	e.nextResult(id)
+	e.nextRoom(id)
+	// Reconnecting while connected changes nothing.
+	if _, err := e.m.Reconnect(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	e.quiet()
+	// Long after the old grace, a is still seated.
+	e.clock.Advance(gap)
+	e.nextStart(id)
+	e.clock.Advance(grace)
+	st, err = e.m.Status(ctx(t), "a")
+	if err != nil || st.Room.ID != id || len(st.Room.Players) != 2 {
+		t.Fatalf("Status = %+v, %v", st, err)
+	}
+}
+
+func TestJoinWhileDisconnectedReconnects(t *testing.T) {
+	e := newEnv(t)
+	id := e.join("a", 2).Room.ID
+	e.nextRoom(id)
+	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	e.nextRoom(id)
+	st := e.join("a", 2)
+	equal(t, "room", st.Room.ID, id)
+	equal(t, "connected", e.nextRoom(id).Players[0].Connected, true)
+	e.clock.Advance(grace * 2)
+	e.quiet()
+}
+
+func TestStatus(t *testing.T) {
+	e := newEnv(t)
+	id, start := e.fill("a", "b")
+	e.choose("a", 1, "scissors")
+	st, err := e.m.Status(ctx(t), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "round", *st.Round, start)
+	equal(t, "move", st.Move, rps.Scissors)
+	b, _ := json.Marshal(st)
+	if !strings.Contains(string(b), `"move":"scissors"`) || !strings.Contains(string(b), `"round":{"roomId":"`+id) {
+		t.Fatalf("status JSON %s", b)
+	}
+	st, _ = e.m.Status(ctx(t), "b")
+	equal(t, "b's move", st.Move, rps.None)
+	e.choose("b", 1, "rock")
+	st, _ = e.m.Status(ctx(t), "b")
+	if st.Round != nil || st.Move != rps.None || st.Room.Players[1].Total != 1 {
+		t.Fatalf("status after result = %+v", st)
+	}
+}
+
+func TestLobby(t *testing.T) {
+	e := newEnv(t)
+	c := ctx(t)
+	if s, err := e.m.Stats(c); err != nil || s != (rooms.Stats{}) {
+		t.Fatalf("Stats = %+v, %v", s, err)
+	}
+	id, _ := e.fill("a", "b")
+	e.clock.Advance(time.Second)
+	id3 := e.join("c", 3).Room.ID
+	e.choose("a", 1, "rock")
+	e.choose("b", 1, "rock")
+	l, err := e.m.List(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "list", l, []rooms.RoomSummary{
+		{ID: id, Size: 2, State: "playing", Players: 2},
+		{ID: id3, Size: 3, State: "waiting", Players: 1},
+	})
+	s, err := e.m.Stats(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "stats", s, rooms.Stats{Rooms: 2, Waiting: 1, Playing: 1, Players: 3, RoundsSettled: 1})
+	b, _ := json.Marshal(s)
+	equal(t, "stats JSON", string(b), `{"rooms":2,"waiting":1,"playing":1,"players":3,"roundsSettled":1}`)
+	v, err := e.m.Room(c, id3)
+	if err != nil || v.ID != id3 || len(v.Players) != 1 {
+		t.Fatalf("Room = %+v, %v", v, err)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	if _, err := rooms.New(rooms.Options{RoundGap: -1}); err == nil {
+		t.Fatal("negative RoundGap accepted")
+	}
+	// Zero options: defaults, system clock.
+	m, err := rooms.New(rooms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ctx(t)
+	if _, err := m.Join(c, "a", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Join(c, "b", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Round == nil || st.Round.Duration != rooms.DefaultRoundDuration.Milliseconds() {
+		t.Fatalf("status = %+v", st)
+	}
+	if err := m.Shutdown(c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSweep: a second Manager sharing the store takes over the rooms of one
+// that stopped.
+func TestSweep(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.fill("a", "b")
+	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	e.nextRoom(id)
+	if err := e.m.Shutdown(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.m.Leave(ctx(t), "a"), rooms.ErrClosed, "unavailable")
+	e.clock.Advance(roundDur)
+	e.quiet() // the stopped manager's timer did not fire
+
+	rec := roomstest.NewRecorder()
+	m2, err := rooms.New(rooms.Options{Store: e.store, Notifier: rec, Clock: e.clock, RoundDuration: roundDur, RoundGap: gap, ReconnectGrace: grace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Shutdown(context.Background())
+	if err := m2.Sweep(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	e.rec = rec
+	e.nextResult(id)
+	e.nextRoom(id)
+	e.clock.Advance(gap) // m2 now runs the room's timer
+	e.nextStart(id)
+	e.clock.Advance(grace)
+	e.nextResult(id) // round 2 at 23s
+	e.nextRoom(id)
+	e.nextStart(id)     // round 3 at 26s
+	v := e.nextRoom(id) // grace of a ends at 30s
+	equal(t, "players", ids(v), []string{"b"})
+}
+
+// TestNotifierCallsBack: the notifier may call the Manager.
+func TestNotifierCallsBack(t *testing.T) {
+	var m *rooms.Manager
+	got := make(chan *rooms.Status, 10)
+	n := rooms.NotifierFunc(func(ctx context.Context, ev rooms.Event) {
+		if ev.Name == rooms.EventStart {
+			st, err := m.Status(ctx, "a")
+			if err != nil {
+				panic(err)
+			}
+			// Choosing from the notifier queues "chosen" after this event.
+			if err := m.Choose(ctx, "a", 1, "rock"); err != nil {
+				panic(err)
+			}
+			got <- st
+		}
+	})
+	clock := roomstest.NewClock(time.Time{})
+	m, _ = rooms.New(rooms.Options{Notifier: n, Clock: clock})
+	defer m.Shutdown(context.Background())
+	c := ctx(t)
+	m.Join(c, "a", "", 2)
+	m.Join(c, "b", "", 2)
+	select {
+	case st := <-got:
+		if st.Round == nil {
+			t.Fatalf("status = %+v", st)
+		}
+	case <-c.Done():
+		t.Fatal("no start")
+	}
+	if st, _ := m.Status(c, "a"); st.Move != rps.Rock {
+		t.Fatalf("move = %v", st.Move)
+	}
+}
+
+// TestNotifierPanic: a panicking notifier does not wedge the room.
+func TestNotifierPanic(t *testing.T) {
+	var mu sync.Mutex
+	var names []string
+	n := rooms.NotifierFunc(func(ctx context.Context, ev rooms.Event) {
+		mu.Lock()
+		names = append(names, ev.Name)
+		mu.Unlock()
+		if ev.Name == rooms.EventRoom {
+			panic("boom")
+		}
+	})
+	m, _ := rooms.New(rooms.Options{Notifier: n, Clock: roomstest.NewClock(time.Time{})})
+	defer m.Shutdown(context.Background())
+	c := ctx(t)
+	m.Join(c, "a", "", 2)
+	m.Join(c, "b", "", 2)
+	mu.Lock()
+	defer mu.Unlock()
+	equal(t, "events", names, []string{"room", "room", "start"})
+}
+
+// TestSlowNotifierDoesNotBlockOtherRooms: while the notifier is stuck on one
+// room's event, other rooms carry on.
+func TestSlowNotifierDoesNotBlockOtherRooms(t *testing.T) {
+	release := make(chan struct{})
+	blocked := make(chan struct{})
+	var mu sync.Mutex
+	events := map[string][]string{} // room id -> event names
+	n := rooms.NotifierFunc(func(ctx context.Context, ev rooms.Event) {
+		if ev.Name == rooms.EventStart && ev.Data.(rooms.StartEvent).Round == 1 && len(events) == 1 {
+			close(blocked)
+			<-release // only the first room's first start blocks
+		}
+		mu.Lock()
+		events[ev.RoomID] = append(events[ev.RoomID], ev.Name)
+		mu.Unlock()
+	})
+	m, _ := rooms.New(rooms.Options{Notifier: n, Clock: roomstest.NewClock(time.Time{})})
+	defer m.Shutdown(context.Background())
+	c := ctx(t)
+	st1, _ := m.Join(c, "a", "", 2)
+	joined := make(chan error, 1)
+	go func() { _, err := m.Join(c, "b", "", 2); joined <- err }()
+	<-blocked
+	// Room 1's "start" is stuck in b's Join. Another room works meanwhile.
+	st2, err := m.Join(c, "x", "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Join(c, "y", "", 2); err != nil {
+		t.Fatal(err)
+	}
+	// An event of room 1 caused meanwhile waits for the stuck one: the call
+	// that caused it returns without publishing it.
+	if err := m.Choose(c, "a", 1, "rock"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	equal(t, "room 1 events while stuck", events[st1.Room.ID], []string{"room", "room"})
+	equal(t, "room 2 events while room 1 stuck", events[st2.Room.ID], []string{"room", "room", "start"})
+	mu.Unlock()
+	close(release)
+	if err := <-joined; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	equal(t, "room 1 events", events[st1.Room.ID], []string{"room", "room", "start", "chosen"})
+}
+
+func TestChannel(t *testing.T) {
+	equal(t, "Channel", rooms.Channel("abc"), "room:abc")
+	equal(t, "Event.Channel", rooms.Event{RoomID: "abc"}.Channel(), "room:abc")
+}
+
+// flakyStore fails Update while failing is set.
+type flakyStore struct {
+	*rooms.MemoryStore
+	mu      sync.Mutex
+	failing bool
+}
+
+func (s *flakyStore) Update(ctx context.Context, id string, fn func(*rooms.Room) error) (*rooms.Room, error) {
+	s.mu.Lock()
+	failing := s.failing
+	s.mu.Unlock()
+	if failing {
+		return nil, errors.New("store unavailable")
+	}
+	return s.MemoryStore.Update(ctx, id, fn)
+}
+
+// TestTimerRetriesStoreErrors: a store error at the deadline does not lose
+// the round: the timer tries again a second later.
+func TestTimerRetriesStoreErrors(t *testing.T) {
+	store := &flakyStore{MemoryStore: rooms.NewMemoryStore()}
+	clock := roomstest.NewClock(time.Time{})
+	rec := roomstest.NewRecorder()
+	m, _ := rooms.New(rooms.Options{Store: store, Notifier: rec, Clock: clock})
+	defer m.Shutdown(context.Background())
+	e := &env{t: t, m: m, clock: clock, rec: rec}
+	id, _ := e.fill("a", "b")
+	store.mu.Lock()
+	store.failing = true
+	store.mu.Unlock()
+	clock.Advance(rooms.DefaultRoundDuration + 2*time.Second) // two failed attempts
+	e.quiet()
+	store.mu.Lock()
+	store.failing = false
+	store.mu.Unlock()
+	clock.Advance(time.Second)
+	e.nextResult(id)
+	e.nextRoom(id)
+}

@@ -1,0 +1,189 @@
+package rooms
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// MemoryStore is a Store held in memory, for a single process. It is safe for
+// concurrent use; one mutex guards everything, and no method calls out while
+// holding it except Update, which runs fn under it (fn must be quick and must
+// not call the store).
+type MemoryStore struct {
+	mu sync.Mutex
+	// A stored *Room is never modified (Update stores a new copy), so its
+	// fields can be read after mu is released.
+	rooms   map[string]*Room
+	seats   map[string]string // player id -> room id
+	settled int64
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{rooms: map[string]*Room{}, seats: map[string]string{}}
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// Create implements Store.
+func (s *MemoryStore) Create(ctx context.Context, r *Room) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(r.Players) == 0 {
+		return fmt.Errorf("rooms: create room %q without players", r.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.rooms[r.ID]; ok {
+		return fmt.Errorf("create room %q: %w", r.ID, ErrRoomExists)
+	}
+	c := r.Clone()
+	if err := s.reseat(nil, c); err != nil {
+		return err
+	}
+	s.rooms[c.ID] = c
+	return nil
+}
+
+// reseat updates the seat index from room old (nil for a new room) to room
+// new (no players for a deleted room), or fails without changing anything.
+func (s *MemoryStore) reseat(old, new *Room) error {
+	for _, p := range new.Players {
+		if id, ok := s.seats[p.PlayerID]; ok && id != new.ID {
+			return fmt.Errorf("seat %q in room %q: %w", p.PlayerID, new.ID, ErrPlayerSeated)
+		}
+	}
+	if old != nil {
+		for _, p := range old.Players {
+			if new.seat(p.PlayerID) < 0 {
+				delete(s.seats, p.PlayerID)
+			}
+		}
+	}
+	for _, p := range new.Players {
+		s.seats[p.PlayerID] = new.ID
+	}
+	return nil
+}
+
+// Get implements Store.
+func (s *MemoryStore) Get(ctx context.Context, id string) (*Room, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.rooms[id]
+	if !ok {
+		return nil, fmt.Errorf("get room %q: %w", id, ErrRoomNotFound)
+	}
+	return r.Clone(), nil
+}
+
+// Update implements Store.
+func (s *MemoryStore) Update(ctx context.Context, id string, fn func(r *Room) error) (*Room, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.rooms[id]
+	if !ok {
+		return nil, fmt.Errorf("update room %q: %w", id, ErrRoomNotFound)
+	}
+	r := old.Clone()
+	if err := fn(r); err != nil {
+		return nil, err
+	}
+	r.ID = id
+	if err := s.reseat(old, r); err != nil {
+		return nil, err
+	}
+	if len(r.Players) == 0 {
+		delete(s.rooms, id)
+	} else {
+		s.rooms[id] = r
+	}
+	return r.Clone(), nil
+}
+
+// PlayerRoom implements Store.
+func (s *MemoryStore) PlayerRoom(ctx context.Context, playerID string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seats[playerID], nil
+}
+
+// Waiting implements Store.
+func (s *MemoryStore) Waiting(ctx context.Context, size int) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	var rs []*Room
+	for _, r := range s.rooms {
+		if r.Size == size && r.State == Waiting && len(r.Players) < r.Size {
+			rs = append(rs, r)
+		}
+	}
+	s.mu.Unlock()
+	sortRooms(rs)
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}
+
+// List implements Store.
+func (s *MemoryStore) List(ctx context.Context) ([]*Room, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	rs := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rs = append(rs, r.Clone())
+	}
+	s.mu.Unlock()
+	sortRooms(rs)
+	return rs, nil
+}
+
+// sortRooms sorts oldest first, ties broken by id.
+func sortRooms(rs []*Room) {
+	slices.SortFunc(rs, func(a, b *Room) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+// AddSettled implements Store.
+func (s *MemoryStore) AddSettled(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.settled += n
+	s.mu.Unlock()
+	return nil
+}
+
+// Settled implements Store.
+func (s *MemoryStore) Settled(ctx context.Context) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settled, nil
+}
