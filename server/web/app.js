@@ -10,6 +10,7 @@
   var room = null;        // last "room" payload
   var round = null;       // last "start" payload
   var timer = null;
+  var settled = 0;        // last round whose result arrived
 
   function showError(msg) { $('error').textContent = msg || ''; }
 
@@ -105,6 +106,7 @@
       if (tr) tr.textContent = '✔ chosen';
     });
     socket.on('result', function (r) {
+      settled = r.round;
       setMovesEnabled(false);
       if (timer) { clearInterval(timer); timer = null; }
       $('countdown').textContent = 'round over';
@@ -132,10 +134,14 @@
     b.addEventListener('click', function () {
       if (!round) return;
       var move = b.dataset.move;
-      socket.emit('choose', { round: round.round, move: move }, function (res) {
+      var n = round.round;
+      socket.emit('choose', { round: n, move: move }, function (res) {
         if (!res.ok) { showError(res.error.message); return; }
-        setMovesEnabled(false);
         b.classList.add('picked');
+        // The last choice settles the round at once: the result can come
+        // before this ack.
+        if (settled === n) return;
+        setMovesEnabled(false);
         $('status').textContent = 'You chose ' + move + '; waiting for the others';
       });
     });
