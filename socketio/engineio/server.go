@@ -247,7 +247,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		sess.attachWebSocket(conn)
 		sess.start()
-		sess.runWebSocket(conn)
+		// The reader gets its own goroutine so the handler returns and net/http
+		// frees its per-request state (about 12 KB per idle connection).
+		go sess.runWebSocket(conn)
 		return
 	}
 	sess := s.newSession(r, protocol, TransportPolling)
@@ -305,6 +307,11 @@ func (s *Server) newSession(r *http.Request, protocol int, transport string) *Se
 		return nil
 	}
 	s.sessions[id] = sess
+	if transport == TransportWebSocket {
+		// Its reader and writer goroutines, counted under the lock so that
+		// the count is up before a Shutdown's Wait.
+		s.wg.Add(2)
+	}
 	s.mu.Unlock()
 	sess.handler = s.opts.OnConnection(sess)
 	return sess
@@ -316,6 +323,17 @@ func (s *Server) remove(sess *Session) {
 		delete(s.sessions, sess.id)
 	}
 	s.mu.Unlock()
+}
+
+// track counts n session goroutines for Shutdown, unless it has begun.
+func (s *Server) track(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.wg.Add(n)
+	return true
 }
 
 // Shutdown closes every session and waits, until ctx is done, for their

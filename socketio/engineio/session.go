@@ -118,6 +118,9 @@ func (s *Session) Close(reason string) {
 	if s.pingTimer != nil {
 		s.pingTimer.Stop()
 	}
+	// Counted while s.mu is held: a Shutdown closing this session at the
+	// same time finds it closed only after this, so before its Wait.
+	s.srv.wg.Add(1)
 	s.mu.Unlock()
 	s.srv.remove(s)
 	close(s.done)
@@ -127,7 +130,6 @@ func (s *Session) Close(reason string) {
 	}
 	// OnClose runs after any message being delivered has been handled; on
 	// its own goroutine because Close may be called from inside OnMessage.
-	s.srv.wg.Add(1)
 	go func() {
 		defer s.srv.wg.Done()
 		s.inMu.Lock()
@@ -385,7 +387,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		_ = conn.Close()
 		return
 	}
-	sess.runWebSocket(conn)
+	go sess.runWebSocket(conn) // see ServeHTTP: frees the handler
 }
 
 // probe runs the upgrade handshake on a new WebSocket: 2probe, 3probe, then
@@ -415,9 +417,14 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 			s.mu.Unlock()
 			s.signal() // release a waiting poll
 		case p.Type == Upgrade:
+			// The reader (runWebSocket) and the writer count from here.
+			if !s.srv.track(2) {
+				return false
+			}
 			s.mu.Lock()
 			if s.closed {
 				s.mu.Unlock()
+				s.srv.wg.Add(-2)
 				return false
 			}
 			s.upgrading, s.probed = false, false
@@ -425,7 +432,6 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 			s.ws = conn
 			s.mu.Unlock()
 			_ = conn.SetReadDeadline(time.Time{})
-			s.srv.wg.Add(1)
 			go s.writeLoop(conn)
 			s.signal()
 			return true
@@ -441,15 +447,14 @@ func (s *Session) attachWebSocket(conn *websocket.Conn) {
 	s.mu.Lock()
 	s.ws = conn
 	s.mu.Unlock()
-	s.srv.wg.Add(1)
-	go s.writeLoop(conn)
+	go s.writeLoop(conn) // counted by newSession
 	s.signal()
 }
 
-// runWebSocket is the connection's reader; it runs on the HTTP handler's
-// goroutine until the connection ends.
+// runWebSocket is the connection's reader; it runs on its own goroutine
+// until the connection ends. Its caller has counted it in the
+// server's WaitGroup (newSession or probe).
 func (s *Session) runWebSocket(conn *websocket.Conn) {
-	s.srv.wg.Add(1)
 	defer s.srv.wg.Done()
 	for {
 		mt, data, err := conn.ReadMessage()
