@@ -34,6 +34,9 @@ type Options struct {
 	// RoundGap is the pause between a result and the next round's start.
 	// Default 3s.
 	RoundGap time.Duration
+	// NoRoundGap starts the next round right after a result; RoundGap is
+	// then ignored. (A zero RoundGap means the default, as every zero here.)
+	NoRoundGap bool
 	// ReconnectGrace is how long a disconnected player keeps the seat.
 	// Default 30s.
 	ReconnectGrace time.Duration
@@ -84,7 +87,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.RoundDuration == 0 {
 		o.RoundDuration = DefaultRoundDuration
 	}
-	if o.RoundGap == 0 {
+	if o.NoRoundGap {
+		o.RoundGap = 0
+	} else if o.RoundGap == 0 {
 		o.RoundGap = DefaultRoundGap
 	}
 	if o.ReconnectGrace == 0 {

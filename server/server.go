@@ -49,6 +49,7 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		Notifier:       game,
 		RoundDuration:  cfg.RoundDuration,
 		RoundGap:       cfg.RoundGap,
+		NoRoundGap:     cfg.RoundGap == 0,
 		ReconnectGrace: cfg.ReconnectGrace,
 		Logger:         log,
 	})
