@@ -147,6 +147,17 @@ func (c *conn) socket(nsp string) *Socket {
 	return c.sockets[nsp]
 }
 
+// allSockets lists the connection's sockets, one per namespace joined.
+func (c *conn) allSockets() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
 func (c *conn) removeSocket(s *Socket) {
 	c.mu.Lock()
 	if c.sockets[s.nsp.name] == s {

@@ -270,14 +270,20 @@ func (s *Socket) dropAck(id uint64) {
 }
 
 // Disconnect removes the socket from its namespace, telling the client
-// (reason "server namespace disconnect"); with close, the whole connection
-// is closed too.
+// (reason "server namespace disconnect"); with close, every socket of the
+// client's connection is disconnected that way, then the connection is
+// closed.
 func (s *Socket) Disconnect(close bool) {
 	if !s.Connected() {
 		return
 	}
 	if close {
-		s.onClose(ReasonServerNamespaceDisconnect)
+		// As the reference server does: a DISCONNECT for each namespace, so
+		// that the client knows it was the server's doing and does not
+		// reconnect, then the close.
+		for _, o := range s.conn.allSockets() {
+			o.Disconnect(false)
+		}
 		s.conn.eio.Close(ReasonForcedServerClose)
 		return
 	}

@@ -27,9 +27,10 @@ type Session struct {
 	queue       []Packet // outbound, drained by the active transport
 	transport   string
 	ws          *websocket.Conn
-	upgrading   bool // a WebSocket is being probed
-	probed      bool // 3probe sent: waiting polls are released at once
-	pollPending bool // a GET is waiting for packets
+	upgrading   bool            // a WebSocket is being probed
+	probing     *websocket.Conn // that WebSocket, closed by Close
+	probed      bool            // 3probe sent: waiting polls are released at once
+	pollPending bool            // a GET is waiting for packets
 	postPending bool
 	closed      bool
 	closeReason string
@@ -121,6 +122,9 @@ func (s *Session) Close(reason string) {
 	// Counted while s.mu is held: a Shutdown closing this session at the
 	// same time finds it closed only after this, so before its Wait.
 	s.srv.wg.Add(1)
+	if s.probing != nil {
+		_ = s.probing.Close() // ends the probe's read
+	}
 	s.mu.Unlock()
 	s.srv.remove(s)
 	close(s.done)
@@ -373,6 +377,15 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		writeRequestError(w, requestError(CodeBadRequest))
 		return
 	}
+	// The probe counts for Shutdown, which ends it by closing the session.
+	if !s.track(1) {
+		sess.mu.Lock()
+		sess.upgrading = false
+		sess.mu.Unlock()
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
+	defer s.wg.Done()
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		sess.mu.Lock()
@@ -380,9 +393,15 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		sess.mu.Unlock()
 		return
 	}
-	if !sess.probe(conn) {
+	sess.mu.Lock()
+	closed := sess.closed
+	if !closed {
+		sess.probing = conn
+	}
+	sess.mu.Unlock()
+	if closed || !sess.probe(conn) {
 		sess.mu.Lock()
-		sess.upgrading, sess.probed = false, false
+		sess.upgrading, sess.probed, sess.probing = false, false, nil
 		sess.mu.Unlock()
 		_ = conn.Close()
 		return
@@ -427,7 +446,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 				s.srv.wg.Add(-2)
 				return false
 			}
-			s.upgrading, s.probed = false, false
+			s.upgrading, s.probed, s.probing = false, false, nil
 			s.transport = TransportWebSocket
 			s.ws = conn
 			s.mu.Unlock()

@@ -1,8 +1,3 @@
-// Package parser encodes and decodes Socket.IO packets (protocol 5, and the
-// protocol 4 spoken by socket.io-client 2.x, whose packet format is the same).
-//
-// Encode is a pure function. A Decoder holds the state of one connection's
-// binary packet being reassembled and must be used by one goroutine at a time.
 package parser
 
 import (
