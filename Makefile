@@ -3,9 +3,12 @@
 GO ?= go
 FUZZTIME ?= 10s
 
+SHELL := /bin/bash
+
 .PHONY: test deps check gotest fuzz nodetest build bench
 
 test: check gotest fuzz nodetest
+	@./.ci/summary
 
 deps:
 	./.ci/npm-install
@@ -15,7 +18,8 @@ check:
 	$(GO) vet ./...
 
 gotest:
-	$(GO) test -race -count=1 ./...
+	@mkdir -p .cache
+	set -o pipefail; $(GO) test -race -count=1 -v ./... 2>&1 | tee .cache/gotest.log | { grep -vE '^\s*(=== (RUN|PAUSE|CONT|NAME)|--- PASS)' || true; }
 
 fuzz:
 	./.ci/fuzz $(FUZZTIME)
