@@ -100,16 +100,21 @@ func (c *conn) OnMessage(m engineio.Packet) {
 		}
 		auth, _ := p.Data.(map[string]any)
 		c.connect(p.Namespace, nil, auth)
-	case parser.Disconnect:
-		if s := c.socket(p.Namespace); s != nil {
+	default:
+		s := c.socket(p.Namespace)
+		if s == nil {
+			// A packet for a namespace the client has not joined is a
+			// protocol error: the reference closes the connection too.
+			c.closeAll(ReasonParseError)
+			c.eio.Close(ReasonParseError)
+			return
+		}
+		switch p.Type {
+		case parser.Disconnect:
 			s.onClose(ReasonClientNamespaceDisconnect)
-		}
-	case parser.Event:
-		if s := c.socket(p.Namespace); s != nil {
+		case parser.Event:
 			s.onEvent(p)
-		}
-	case parser.Ack:
-		if s := c.socket(p.Namespace); s != nil {
+		case parser.Ack:
 			s.onAck(p)
 		}
 	}
@@ -185,7 +190,7 @@ func (c *conn) connect(name string, query url.Values, auth map[string]any) {
 	}
 	nsp := c.srv.lookup(name, auth)
 	if nsp == nil {
-		c.connectError(name, &ConnectError{Message: "Invalid namespace"})
+		c.connectError(name, errInvalidNamespace)
 		return
 	}
 	s := newSocket(nsp, c, auth)
@@ -216,9 +221,13 @@ func (c *conn) connect(name string, query url.Values, auth map[string]any) {
 	nsp.connected(s)
 }
 
+// errInvalidNamespace is sent as {"message"} in both protocols, as the
+// reference does.
+var errInvalidNamespace = &ConnectError{Message: "Invalid namespace"}
+
 func (c *conn) connectError(name string, e *ConnectError) {
 	var data any
-	if c.protocol() == 4 {
+	if c.protocol() == 4 && e != errInvalidNamespace {
 		// Protocol 4 carries one value: the data if any, else the message.
 		if e.Data != nil {
 			data = e.Data

@@ -195,8 +195,7 @@ func TestNamespaceDisconnectKeepsOthers(t *testing.T) {
 	if ts.srv.Of("/custom").LocalSocket(id) != nil {
 		t.Fatal("the socket is still in its namespace")
 	}
-	// Events to the namespace left are dropped; "/" still works.
-	c.send(`2/custom,["echo","lost"]`)
+	// "/" still works.
 	c.send(`2["echo","x"]`)
 	c.expect(`2["echo","x"]`)
 	// And the namespace can be joined again.
@@ -290,7 +289,7 @@ func TestProtocol4(t *testing.T) {
 	c.send("0/plain,")
 	c.expect(`4/plain,"not allowed"`)
 	c.send("0/nope,")
-	c.expect(`4/nope,"Invalid namespace"`)
+	c.expect(`4/nope,{"message":"Invalid namespace"}`) // an object in protocol 4 too, as the reference
 
 	c.send(`2/custom,["echo","x"]`)
 	c.expect(`2/custom,["echo","x"]`)
@@ -300,5 +299,30 @@ func TestProtocol4(t *testing.T) {
 	c.expect(`61-3[{"_placeholder":true,"num":0}]`)
 	if b := c.binary(); string(b) != "\x01\x02" {
 		t.Fatalf("attachment %q", b)
+	}
+}
+
+// A packet for a namespace the client has not joined closes the connection,
+// as the reference server does.
+func TestPacketForUnjoinedNamespaceCloses(t *testing.T) {
+	for _, pkt := range []string{`2/custom,["echo","x"]`, `3/custom,1[]`, `1/custom,`} {
+		t.Run(pkt, func(t *testing.T) {
+			reasons := make(chan string, 1)
+			ts := newTestServer(t, Options{}, func(srv *Server) {
+				srv.Of("/custom")
+				srv.Of("/").OnConnection(func(s *Socket) {
+					s.OnDisconnect(func(r string) { reasons <- r })
+				})
+			})
+			c := ts.dial(t, "EIO=4")
+			c.connect("/", "")
+			c.send(pkt)
+			if r := recv(t, reasons); r != ReasonParseError {
+				t.Fatalf("reason %q", r)
+			}
+			if err := c.waitClosed(); err == nil {
+				t.Fatal("the connection stayed open")
+			}
+		})
 	}
 }

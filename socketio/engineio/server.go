@@ -146,8 +146,20 @@ func (s *Server) Options() Options { return s.opts }
 // Count is the number of open sessions.
 func (s *Server) Count() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.sessions)
+	all := make([]*Session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+	n := 0
+	for _, sess := range all {
+		sess.mu.Lock()
+		if !sess.closed {
+			n++ // closed polling sessions wait for their last GET
+		}
+		sess.mu.Unlock()
+	}
+	return n
 }
 
 func (s *Server) transportAllowed(name string) bool {
@@ -192,7 +204,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		sess := s.sessions[sid]
 		s.mu.Unlock()
-		if sess == nil {
+		if sess == nil || (sess.expire() && !sess.pollable(transport, r.Method)) {
 			writeRequestError(w, requestError(CodeUnknownSID))
 			return
 		}

@@ -28,12 +28,15 @@ type Session struct {
 	transport   string
 	ws          *websocket.Conn
 	upgrading   bool            // a WebSocket is being probed
+	probeDone   chan struct{}   // closed when that probe ends
 	probing     *websocket.Conn // that WebSocket, closed by Close
 	probed      bool            // 3probe sent: waiting polls are released at once
 	pollPending bool            // a GET is waiting for packets
 	postPending bool
 	closed      bool
 	closeReason string
+	finalSent   bool      // a poll has carried the session's end (1 or 6)
+	deadline    time.Time // the client must be heard from by then (heartbeat)
 	pingTimer   *time.Timer
 	pingGen     uint64 // invalidates stale timer callbacks
 
@@ -125,8 +128,16 @@ func (s *Session) Close(reason string) {
 	if s.probing != nil {
 		_ = s.probing.Close() // ends the probe's read
 	}
+	// A polling client with no GET waiting learns of the end from its next
+	// GET, so the session stays known until then (at most PingTimeout).
+	// A client that timed out or broke the protocol gets nothing more.
+	linger := s.transport == TransportPolling && !s.pollPending && lingers(reason)
 	s.mu.Unlock()
-	s.srv.remove(s)
+	if linger {
+		time.AfterFunc(s.srv.opts.PingTimeout, func() { s.srv.remove(s) })
+	} else {
+		s.srv.remove(s)
+	}
 	close(s.done)
 	s.signal()
 	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -159,25 +170,35 @@ func (s *Session) schedulePingLocked() {
 	if s.pingTimer != nil {
 		s.pingTimer.Stop()
 	}
+	// The pong is due PingTimeout after the ping is due, however late the
+	// ping timer fires.
+	s.deadline = time.Now().Add(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
 	s.pingTimer = time.AfterFunc(s.srv.opts.PingInterval, func() {
 		s.mu.Lock()
 		if gen != s.pingGen || s.closed {
 			s.mu.Unlock()
 			return
 		}
-		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+		s.armDeadlineLocked(s.deadline)
 		s.mu.Unlock()
 		_ = s.Send(Packet{Type: Ping})
 	})
 }
 
 func (s *Session) armTimeoutLocked(d time.Duration) {
+	s.armDeadlineLocked(time.Now().Add(d))
+}
+
+// armDeadlineLocked closes the session at deadline unless the heartbeat is
+// rearmed before.
+func (s *Session) armDeadlineLocked(deadline time.Time) {
 	s.pingGen++
 	gen := s.pingGen
 	if s.pingTimer != nil {
 		s.pingTimer.Stop()
 	}
-	s.pingTimer = time.AfterFunc(d, func() {
+	s.deadline = deadline
+	s.pingTimer = time.AfterFunc(time.Until(deadline), func() {
 		s.mu.Lock()
 		stale := gen != s.pingGen
 		s.mu.Unlock()
@@ -185,6 +206,20 @@ func (s *Session) armTimeoutLocked(d time.Duration) {
 			s.Close(ReasonPingTimeout)
 		}
 	})
+}
+
+// expire closes the session if its heartbeat deadline has passed and
+// reports whether it is closed. Requests call it so that a late timer never
+// lets a dead session answer.
+func (s *Session) expire() bool {
+	s.mu.Lock()
+	closed := s.closed
+	late := !closed && !s.deadline.IsZero() && time.Now().After(s.deadline)
+	s.mu.Unlock()
+	if late {
+		s.Close(ReasonPingTimeout)
+	}
+	return closed || late
 }
 
 // receive handles one inbound packet from whichever transport.
@@ -246,6 +281,21 @@ func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
 
 func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	if s.closed {
+		// Closed while no GET waited: this one carries the end, once.
+		final := !s.finalSent && lingers(s.closeReason)
+		s.finalSent = true
+		packets := append(s.queue, s.finalPacketLocked())
+		s.queue = nil
+		s.mu.Unlock()
+		s.srv.remove(s)
+		if !final {
+			writeRequestError(w, requestError(CodeUnknownSID))
+			return
+		}
+		s.writePollResponse(w, packets)
+		return
+	}
 	if s.transport != TransportPolling {
 		s.mu.Unlock()
 		writeRequestError(w, requestError(CodeBadRequest))
@@ -278,25 +328,35 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.pollPending = false
 	if s.transport != TransportPolling {
-		// Upgraded while this poll waited: the queue is the WebSocket's now.
+		// Upgraded while this poll waited. A real client sends 5 only once
+		// its polls are done, so this GET is not one of its own: refuse it
+		// as any poll after the upgrade. The queue is the WebSocket's now.
 		s.mu.Unlock()
 		s.signal()
-		s.writePollResponse(w, []Packet{{Type: Noop}})
+		writeRequestError(w, requestError(CodeBadRequest))
 		return
 	}
 	packets := s.queue
 	s.queue = nil
 	switch {
-	case s.closed && s.closeReason == ReasonTransportClose:
-		packets = append(packets, Packet{Type: Noop})
 	case s.closed:
-		packets = append(packets, Packet{Type: Close})
+		s.finalSent = true
+		packets = append(packets, s.finalPacketLocked())
 	case len(packets) == 0:
 		// Upgrading or upgraded: release the poll so the client can go on.
 		packets = []Packet{{Type: Noop}}
 	}
 	s.mu.Unlock()
 	s.writePollResponse(w, packets)
+}
+
+// finalPacketLocked is what a poll gets when the session has ended: a noop
+// when the client closed it, the close packet when the server did.
+func (s *Session) finalPacketLocked() Packet {
+	if s.closeReason == ReasonTransportClose {
+		return Packet{Type: Noop}
+	}
+	return Packet{Type: Close}
 }
 
 func (s *Session) writePollResponse(w http.ResponseWriter, packets []Packet) {
@@ -366,11 +426,36 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 
 // ---- websocket ----
 
+// endProbeLocked records that the WebSocket probe is over, either way.
+func (s *Session) endProbeLocked() {
+	if s.upgrading {
+		close(s.probeDone)
+	}
+	s.upgrading, s.probed, s.probing = false, false, nil
+}
+
+// probeRelease is how long after 3probe a waiting poll is released.
+const probeRelease = 100 * time.Millisecond
+
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Session) {
 	sess.mu.Lock()
-	ok := !sess.closed && sess.transport == TransportPolling && !sess.upgrading && !s.opts.DisableUpgrades
+	if sess.upgrading {
+		// Another WebSocket is being probed. Answer once that probe is
+		// over, so that what it has received is handled first, as a
+		// single-threaded server would.
+		done := sess.probeDone
+		sess.mu.Unlock()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
+	ok := !sess.closed && sess.transport == TransportPolling && !s.opts.DisableUpgrades
 	if ok {
 		sess.upgrading = true
+		sess.probeDone = make(chan struct{})
 	}
 	sess.mu.Unlock()
 	if !ok {
@@ -380,7 +465,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 	// The probe counts for Shutdown, which ends it by closing the session.
 	if !s.track(1) {
 		sess.mu.Lock()
-		sess.upgrading = false
+		sess.endProbeLocked()
 		sess.mu.Unlock()
 		writeRequestError(w, requestError(CodeBadRequest))
 		return
@@ -389,7 +474,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		sess.mu.Lock()
-		sess.upgrading = false
+		sess.endProbeLocked()
 		sess.mu.Unlock()
 		return
 	}
@@ -401,7 +486,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 	sess.mu.Unlock()
 	if closed || !sess.probe(conn) {
 		sess.mu.Lock()
-		sess.upgrading, sess.probed, sess.probing = false, false, nil
+		sess.endProbeLocked()
 		sess.mu.Unlock()
 		_ = conn.Close()
 		return
@@ -431,10 +516,18 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
 				return false
 			}
-			s.mu.Lock()
-			s.probed = true
-			s.mu.Unlock()
-			s.signal() // release a waiting poll
+			// Release a waiting poll with a noop so the client can pause
+			// polling and send 5, after a short delay as the reference
+			// does (it checks every 100 ms): a 5 already on its way then
+			// finds no poll to release.
+			time.AfterFunc(probeRelease, func() {
+				s.mu.Lock()
+				if s.upgrading {
+					s.probed = true
+				}
+				s.mu.Unlock()
+				s.signal()
+			})
 		case p.Type == Upgrade:
 			// The reader (runWebSocket) and the writer count from here.
 			if !s.srv.track(2) {
@@ -446,7 +539,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 				s.srv.wg.Add(-2)
 				return false
 			}
-			s.upgrading, s.probed, s.probing = false, false, nil
+			s.endProbeLocked()
 			s.transport = TransportWebSocket
 			s.ws = conn
 			s.mu.Unlock()
@@ -535,4 +628,19 @@ func (s *Session) writeLoop(conn *websocket.Conn) {
 		case <-s.done:
 		}
 	}
+}
+
+// pollable tells whether a closed session still has its end to hand to a
+// poll (see Close).
+func (s *Session) pollable(transport, method string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return transport == TransportPolling && method == http.MethodGet && !s.finalSent && lingers(s.closeReason)
+}
+
+// lingers tells whether a polling session closed for reason waits for a
+// last GET to tell the client: yes when the client or the server chose to
+// close, no after a timeout or a protocol error.
+func lingers(reason string) bool {
+	return reason != ReasonPingTimeout && reason != ReasonTransportError
 }
