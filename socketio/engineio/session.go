@@ -170,8 +170,6 @@ func (s *Session) schedulePingLocked() {
 	if s.pingTimer != nil {
 		s.pingTimer.Stop()
 	}
-	// The pong is due PingTimeout after the ping is due, however late the
-	// ping timer fires.
 	s.deadline = time.Now().Add(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
 	s.pingTimer = time.AfterFunc(s.srv.opts.PingInterval, func() {
 		s.mu.Lock()
@@ -179,7 +177,9 @@ func (s *Session) schedulePingLocked() {
 			s.mu.Unlock()
 			return
 		}
-		s.armDeadlineLocked(s.deadline)
+		// The pong is due PingTimeout after the ping goes out, as in the
+		// reference, so a server running late never blames its clients.
+		s.armTimeoutLocked(s.srv.opts.PingTimeout)
 		s.mu.Unlock()
 		_ = s.Send(Packet{Type: Ping})
 	})
