@@ -23,22 +23,23 @@ type Session struct {
 	supportsBinary bool
 	handler        SessionHandler
 
-	mu          sync.Mutex
-	queue       []Packet // outbound, drained by the active transport
-	transport   string
-	ws          *websocket.Conn
-	upgrading   bool            // a WebSocket is being probed
-	probeDone   chan struct{}   // closed when that probe ends
-	probing     *websocket.Conn // that WebSocket, closed by Close
-	probed      bool            // 3probe sent: waiting polls are released at once
-	pollPending bool            // a GET is waiting for packets
-	postPending bool
-	closed      bool
-	closeReason string
-	finalSent   bool      // a poll has carried the session's end (1 or 6)
-	deadline    time.Time // the client must be heard from by then (heartbeat)
-	pingTimer   *time.Timer
-	pingGen     uint64 // invalidates stale timer callbacks
+	mu           sync.Mutex
+	queue        []Packet // outbound, drained by the active transport
+	transport    string
+	ws           *websocket.Conn
+	upgrading    bool            // a WebSocket is being probed
+	probeDone    chan struct{}   // closed when that probe ends
+	probing      *websocket.Conn // that WebSocket, closed by Close
+	probed       bool            // 3probe sent: waiting polls are released at once
+	pollPending  bool            // a GET is waiting for packets
+	postPending  bool
+	closed       bool
+	closeReason  string
+	finalSent    bool      // a poll has carried the session's end (1 or 6)
+	awaitingPong bool      // a ping is out (protocol 4)
+	deadline     time.Time // the client must be heard from by then (heartbeat)
+	pingTimer    *time.Timer
+	pingGen      uint64 // invalidates stale timer callbacks
 
 	wake chan struct{} // cap 1: the queue or the state changed
 	done chan struct{} // closed when the session closes
@@ -178,7 +179,9 @@ func (s *Session) schedulePingLocked() {
 			return
 		}
 		// The pong is due PingTimeout after the ping goes out, as in the
-		// reference, so a server running late never blames its clients.
+		// reference: pingWritten rearms this when the transport writes it,
+		// so a server running late never blames its clients.
+		s.awaitingPong = true
 		s.armTimeoutLocked(s.srv.opts.PingTimeout)
 		s.mu.Unlock()
 		_ = s.Send(Packet{Type: Ping})
@@ -222,6 +225,16 @@ func (s *Session) expire() bool {
 	return closed || late
 }
 
+// pingWritten restarts the pong timeout once a ping has left on the wire:
+// with thousands of pings due at once, the writers may take a while.
+func (s *Session) pingWritten() {
+	s.mu.Lock()
+	if s.awaitingPong && !s.closed {
+		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+	}
+	s.mu.Unlock()
+}
+
 // receive handles one inbound packet from whichever transport.
 func (s *Session) receive(p Packet) {
 	switch p.Type {
@@ -238,6 +251,7 @@ func (s *Session) receive(p Packet) {
 		if s.protocol == 4 {
 			s.mu.Lock()
 			if !s.closed {
+				s.awaitingPong = false
 				s.schedulePingLocked()
 			}
 			s.mu.Unlock()
@@ -348,6 +362,12 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	s.writePollResponse(w, packets)
+	for _, p := range packets {
+		if p.Type == Ping {
+			s.pingWritten()
+			break
+		}
+	}
 }
 
 // finalPacketLocked is what a poll gets when the session has ended: a noop
@@ -607,7 +627,9 @@ func (s *Session) writeLoop(conn *websocket.Conn) {
 		s.queue = nil
 		closed := s.closed
 		s.mu.Unlock()
+		pinged := false
 		for _, p := range batch {
+			pinged = pinged || p.Type == Ping
 			frame, binary := EncodeFrame(p, s.protocol)
 			mt := websocket.TextMessage
 			if binary {
@@ -618,6 +640,9 @@ func (s *Session) writeLoop(conn *websocket.Conn) {
 				s.Close(ReasonTransportError)
 				return
 			}
+		}
+		if pinged {
+			s.pingWritten()
 		}
 		if closed {
 			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
