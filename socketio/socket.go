@@ -197,8 +197,15 @@ func (s *Socket) OnDisconnect(fn func(reason string)) {
 	s.mu.Unlock()
 }
 
-// Join adds the socket to rooms.
-func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms) }
+// Join adds the socket to rooms. A disconnected socket joins nothing, so
+// that a late join (say, from another node's request) leaves no room entry
+// behind it.
+func (s *Socket) Join(rooms ...string) {
+	if !s.Connected() {
+		return
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+}
 
 // Leave removes the socket from a room.
 func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
