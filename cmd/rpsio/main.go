@@ -59,9 +59,11 @@ func run(cfg server.Config, log *slog.Logger) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// Stop accepting first, then close the game and the sessions.
-	herr := hs.Shutdown(ctx)
+	// Close the game and the sessions first: that refuses new handshakes
+	// and releases waiting long-polls, which http.Server.Shutdown would
+	// otherwise wait for until the deadline.
 	aerr := app.Shutdown(ctx)
+	herr := hs.Shutdown(ctx)
 	if herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		return herr
 	}
