@@ -1,5 +1,6 @@
-# make test runs everything CI runs. Node packages must be installed first
-# (`make deps`, which .ci/run calls).
+# make test runs everything CI runs. It installs the Node test suites' npm
+# packages when they are missing or stale (`make deps`); the browser test
+# also needs Debian's chromium, which .ci/run installs.
 GO ?= go
 FUZZTIME ?= 10s
 
@@ -24,7 +25,7 @@ gotest:
 fuzz:
 	./.ci/fuzz $(FUZZTIME)
 
-nodetest:
+nodetest: deps
 	./.ci/node-tests
 
 build:
