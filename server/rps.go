@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"strings"
@@ -59,11 +60,6 @@ func (g *rpsGame) Unsubscribe(ctx context.Context, roomID, playerID string) {
 	}
 }
 
-type authPayload struct {
-	Name  string
-	Token string
-}
-
 // errorBody is the error of a failed ack: {ok:false, error:{code, message}}.
 func errorBody(code, message string) map[string]any {
 	return map[string]any{"ok": false, "error": map[string]any{"code": code, "message": message}}
@@ -93,38 +89,42 @@ func ackBadRequest(e *socketio.Event, msg string) {
 // middleware checks the auth payload: an optional name (a string of at
 // most rooms.MaxNameLen bytes) and an optional token we signed.
 func (g *rpsGame) middleware(s *socketio.Socket) error {
-	auth := s.Handshake().Auth
-	var a authPayload
-	if v, ok := auth["name"]; ok && v != nil {
-		name, ok := v.(string)
-		if !ok {
-			return &socketio.ConnectError{Message: "name must be a string", Data: map[string]any{"code": "bad_request"}}
-		}
-		a.Name = strings.TrimSpace(name)
+	refuse := func(code, msg string) error {
+		return &socketio.ConnectError{Message: msg, Data: map[string]any{"code": code}}
 	}
-	if len(a.Name) > rooms.MaxNameLen || !utf8.ValidString(a.Name) {
-		return &socketio.ConnectError{Message: "name too long", Data: map[string]any{"code": "bad_request"}}
+	auth := s.Handshake().Auth
+	name := ""
+	if v, ok := auth["name"]; ok && v != nil {
+		n, ok := v.(string)
+		if !ok {
+			return refuse("bad_request", "name must be a string")
+		}
+		name = strings.TrimSpace(n)
+	}
+	// Protocol 4 clients send auth in the query, where any bytes can come.
+	if len(name) > rooms.MaxNameLen || !utf8.ValidString(name) {
+		return refuse("bad_request", fmt.Sprintf("name must be at most %d bytes of UTF-8", rooms.MaxNameLen))
 	}
 	playerID := ""
 	if v, ok := auth["token"]; ok && v != nil && v != "" {
 		tok, ok := v.(string)
 		if !ok {
-			return &socketio.ConnectError{Message: "token must be a string", Data: map[string]any{"code": "bad_request"}}
+			return refuse("bad_request", "token must be a string")
 		}
 		id, err := g.tokens.verify(tok)
 		if err != nil {
-			return &socketio.ConnectError{Message: "invalid token: connect without one to get a new identity", Data: map[string]any{"code": "invalid_token"}}
+			return refuse("invalid_token", "invalid token: connect without one to get a new identity")
 		}
 		playerID = id
 	}
 	if playerID == "" {
 		playerID = engineio.NewID()
 	}
-	if a.Name == "" {
-		a.Name = "player-" + playerID[:6]
+	if name == "" {
+		name = "player-" + playerID[:6]
 	}
 	s.Set("playerId", playerID)
-	s.Set("name", a.Name)
+	s.Set("name", name)
 	return nil
 }
 

@@ -123,7 +123,6 @@ func (c *conn) OnMessage(m engineio.Packet) {
 // OnClose implements engineio.SessionHandler.
 func (c *conn) OnClose(reason string) {
 	c.closeAll(reason)
-	c.srv.removeConn(c)
 }
 
 func (c *conn) closeAll(reason string) {

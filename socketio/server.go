@@ -73,15 +73,13 @@ type Server struct {
 	mu       sync.RWMutex
 	nsps     map[string]*Namespace
 	parents  []*Namespace // dynamic namespaces, matched in order
-	closing  bool
-	conns    map[*conn]struct{}
 	shutdown sync.Once
 }
 
 // NewServer returns a Server with the default namespace "/" created.
 func NewServer(opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, log: opts.Logger, nsps: map[string]*Namespace{}, conns: map[*conn]struct{}{}}
+	s := &Server{opts: opts, log: opts.Logger, nsps: map[string]*Namespace{}}
 	s.engine = engineio.NewServer(engineio.Options{
 		PingInterval:     opts.PingInterval,
 		PingTimeout:      opts.PingTimeout,
@@ -162,17 +160,7 @@ func (s *Server) lookup(name string, auth map[string]any) *Namespace {
 }
 
 func (s *Server) onSession(es *engineio.Session) engineio.SessionHandler {
-	c := newConn(s, es)
-	s.mu.Lock()
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
-	return c
-}
-
-func (s *Server) removeConn(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
+	return newConn(s, es)
 }
 
 // Shutdown disconnects every client (reason "server shutting down"),
@@ -182,7 +170,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	s.shutdown.Do(func() {
 		s.mu.Lock()
-		s.closing = true
 		nsps := make([]*Namespace, 0, len(s.nsps))
 		for _, n := range s.nsps {
 			nsps = append(nsps, n)

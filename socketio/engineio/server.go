@@ -204,7 +204,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		sess := s.sessions[sid]
 		s.mu.Unlock()
-		if sess == nil || (sess.expire() && !sess.pollable(transport, r.Method)) {
+		// A closed session may still owe its end to one GET (servePoll
+		// decides); every other request on it finds no session.
+		if sess == nil || (sess.expire() && (transport != TransportPolling || r.Method != http.MethodGet)) {
 			writeRequestError(w, requestError(CodeUnknownSID))
 			return
 		}

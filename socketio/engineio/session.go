@@ -655,14 +655,6 @@ func (s *Session) writeLoop(conn *websocket.Conn) {
 	}
 }
 
-// pollable tells whether a closed session still has its end to hand to a
-// poll (see Close).
-func (s *Session) pollable(transport, method string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return transport == TransportPolling && method == http.MethodGet && !s.finalSent && lingers(s.closeReason)
-}
-
 // lingers tells whether a polling session closed for reason waits for a
 // last GET to tell the client: yes when the client or the server chose to
 // close, no after a timeout or a protocol error.

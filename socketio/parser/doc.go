@@ -19,7 +19,7 @@
 //
 // # Concurrency
 //
-// Encode and HasBinary are pure functions, safe to call from any goroutine;
+// Encode is a pure function, safe to call from any goroutine;
 // Encode never modifies the packet's data. A Decoder holds the state of one
 // connection's binary packet being reassembled: it must be used by one
 // goroutine at a time (a connection's reader). The packets it returns are

@@ -138,10 +138,8 @@ func deconstruct(v any, out *[][]byte) any {
 	return v
 }
 
-// HasBinary tells whether v holds a []byte, directly or inside []any and
+// hasBinary tells whether v holds a []byte, directly or inside []any and
 // map[string]any values.
-func HasBinary(v any) bool { return hasBinary(v) }
-
 func hasBinary(v any) bool {
 	switch x := v.(type) {
 	case []byte:

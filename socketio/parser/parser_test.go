@@ -92,7 +92,7 @@ func TestEncodeError(t *testing.T) {
 	}
 }
 
-func TestHasBinary(t *testing.T) {
+func TestHasBinaryValues(t *testing.T) {
 	for _, tt := range []struct {
 		v    any
 		want bool
@@ -100,8 +100,8 @@ func TestHasBinary(t *testing.T) {
 		{nil, false}, {"x", false}, {[]byte{}, true}, {[]any{1, "a"}, false}, {[]any{1, []byte("a")}, true},
 		{map[string]any{"a": []any{map[string]any{"b": []byte("c")}}}, true}, {map[string]any{"a": 1}, false},
 	} {
-		if got := HasBinary(tt.v); got != tt.want {
-			t.Errorf("HasBinary(%#v) = %v", tt.v, got)
+		if got := hasBinary(tt.v); got != tt.want {
+			t.Errorf("hasBinary(%#v) = %v", tt.v, got)
 		}
 	}
 }
