@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/rpsio/rpsio/socketio/parser"
 )
@@ -14,39 +15,64 @@ type BroadcastFlags struct {
 	Local bool
 	// Volatile: skip clients that cannot take the packet right away.
 	Volatile bool
+	// Timeout bounds a broadcast with acknowledgements (EmitWithAck): how
+	// long the clients' answers are awaited, on every node.
+	Timeout time.Duration
 }
 
 // BroadcastOptions select the sockets of an operation: those in any of
 // Rooms (every socket when empty), minus those in any of Except.
 type BroadcastOptions struct {
-	Rooms  []string       `json:"rooms,omitempty"`
-	Except []string       `json:"except,omitempty"`
-	Flags  BroadcastFlags `json:"flags"`
+	Rooms  []string
+	Except []string
+	Flags  BroadcastFlags
 }
 
 // SocketInfo describes a socket, possibly on another node.
 type SocketInfo struct {
-	ID        string         `json:"id"`
-	Namespace string         `json:"nsp"`
-	Rooms     []string       `json:"rooms"`
-	Data      map[string]any `json:"data"`
-	Handshake HandshakeInfo  `json:"handshake"`
+	ID        string
+	Namespace string
+	// Rooms the socket is in, its own id among them.
+	Rooms []string
+	// Data is the socket's data (Socket.Set), as JSON values when it
+	// comes from another node.
+	Data      map[string]any
+	Handshake HandshakeInfo
 }
 
 // HandshakeInfo is the part of a Handshake that travels between nodes.
 type HandshakeInfo struct {
-	Auth    map[string]any      `json:"auth"`
-	Query   map[string][]string `json:"query"`
-	Address string              `json:"address"`
-	Time    int64               `json:"time"`
+	Headers map[string][]string
+	Query   map[string][]string
+	Auth    map[string]any
+	Address string
+	// Time of the handshake, in milliseconds since the Unix epoch.
+	Time   int64
+	Secure bool
+	URL    string
 }
 
 // Adapter keeps a namespace's rooms and carries broadcasts and socket
 // operations to the sockets they select. The in-memory adapter serves one
 // node; a multi-node adapter (Redis) forwards to the other nodes and applies
-// what they send to its local sockets. Every method is safe for concurrent
-// use and must not block on a slow client.
+// what they send to its local sockets.
+//
+// The server makes one adapter per namespace with Options.Adapter: that
+// constructor must not block, do I/O or start goroutines (the server may
+// make one and drop it unused when two goroutines create a namespace at
+// once). Run starts it (connect, subscribe) and Close stops it; the server
+// calls each at most once, outside its own locks. Every other method may be
+// called before Run, after Close and concurrently with anything: operations
+// on local sockets always work, and an adapter that cannot reach the other
+// nodes must not block them.
 type Adapter interface {
+	// Run starts the adapter. The server calls it from Server.Run, or when
+	// a namespace is created after that.
+	Run(ctx context.Context) error
+	// Close releases the adapter's resources, waiting until ctx is done for
+	// its goroutines.
+	Close(ctx context.Context) error
+
 	// AddAll, Del and DelAll change the rooms of a local socket.
 	AddAll(id string, rooms []string)
 	Del(id, room string)
@@ -55,19 +81,38 @@ type Adapter interface {
 	SocketRooms(id string) []string
 	// Rooms lists the rooms that have local sockets.
 	Rooms() []string
-	// Broadcast sends p to the selected sockets.
+
+	// Broadcast sends p to the selected sockets. It must not block.
 	Broadcast(p *parser.Packet, opts BroadcastOptions) error
+	// BroadcastWithAck sends p to the selected sockets and asks each for an
+	// acknowledgement. Every node that delivered it (this one included)
+	// reports its number of recipients through onClientCount, before any of
+	// its acknowledgements; then onAck gets the first argument of each
+	// client's acknowledgement. Callbacks may come from any goroutine, until
+	// opts.Flags.Timeout after the call. It must not block.
+	BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, onClientCount func(n int), onAck func(arg any)) error
+	// ServerCount is the number of nodes serving the namespace, this one
+	// included.
+	ServerCount(ctx context.Context) (int, error)
+	// AllRooms lists the rooms that have sockets on any node.
+	AllRooms(ctx context.Context) ([]string, error)
+
 	// FetchSockets, AddSockets, DelSockets and DisconnectSockets act on
 	// the selected sockets, on every node unless opts.Flags.Local.
 	FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error)
 	AddSockets(ctx context.Context, opts BroadcastOptions, rooms []string) error
 	DelSockets(ctx context.Context, opts BroadcastOptions, rooms []string) error
 	DisconnectSockets(ctx context.Context, opts BroadcastOptions, close bool) error
+
 	// ServerSideEmit sends an event to the namespace on the other nodes.
 	ServerSideEmit(ctx context.Context, event string, args []any) error
-	// Close releases the adapter's resources.
-	Close() error
+	// ServerSideEmitWithAck does the same and waits, until ctx is done, for
+	// one answer from each other node. On a timeout it returns the answers
+	// that came with an error.
+	ServerSideEmitWithAck(ctx context.Context, event string, args []any) ([]any, error)
 }
+
+var _ Adapter = (*InMemoryAdapter)(nil)
 
 // InMemoryAdapter is the single-node Adapter. Multi-node adapters embed it
 // to reach their local sockets.
@@ -257,8 +302,114 @@ func (a *InMemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOpt
 // ServerSideEmit implements Adapter: there is no other node.
 func (a *InMemoryAdapter) ServerSideEmit(context.Context, string, []any) error { return nil }
 
+// ServerSideEmitWithAck implements Adapter: there is no other node, so no
+// answer.
+func (a *InMemoryAdapter) ServerSideEmitWithAck(context.Context, string, []any) ([]any, error) {
+	return []any{}, nil
+}
+
+// ServerCount implements Adapter: this node.
+func (a *InMemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// AllRooms implements Adapter: the local rooms.
+func (a *InMemoryAdapter) AllRooms(context.Context) ([]string, error) { return a.Rooms(), nil }
+
+// Run implements Adapter: there is nothing to start.
+func (a *InMemoryAdapter) Run(context.Context) error { return nil }
+
 // Close implements Adapter.
-func (a *InMemoryAdapter) Close() error { return nil }
+func (a *InMemoryAdapter) Close(context.Context) error { return nil }
+
+// DefaultAckTimeout bounds a broadcast with acknowledgements that has
+// neither BroadcastFlags.Timeout nor a context deadline.
+const DefaultAckTimeout = 5 * time.Second
+
+// BroadcastWithAck implements Adapter for the local sockets. The packet
+// gets an ack id from the namespace (so it cannot collide with a socket's
+// own EmitWithAck), is encoded once and queued on each selected socket.
+// onClientCount runs before any onAck: an acknowledgement that arrives
+// first waits for it. The sockets forget the ack id after
+// opts.Flags.Timeout (DefaultAckTimeout when zero).
+func (a *InMemoryAdapter) BroadcastWithAck(p *parser.Packet, opts BroadcastOptions, onClientCount func(n int), onAck func(arg any)) error {
+	q := *p
+	q.ID, q.HasID = a.nsp.nextAckID(), true
+	text, atts, err := parser.Encode(&q)
+	if err != nil {
+		return err
+	}
+	packets := enginePackets(text, atts)
+	g := &ackGate{onAck: onAck}
+	var registered []*Socket
+	for _, s := range a.LocalSockets(opts) {
+		if !s.addAck(q.ID, g.ack) {
+			continue // disconnected meanwhile
+		}
+		registered = append(registered, s)
+		if opts.Flags.Volatile {
+			s.conn.eio.SendVolatile(packets...)
+		} else {
+			_ = s.conn.eio.Send(packets...)
+		}
+	}
+	onClientCount(len(registered))
+	g.open()
+	if len(registered) > 0 {
+		timeout := opts.Flags.Timeout
+		if timeout <= 0 {
+			timeout = DefaultAckTimeout
+		}
+		time.AfterFunc(timeout, func() {
+			for _, s := range registered {
+				s.dropAck(q.ID)
+			}
+		})
+	}
+	return nil
+}
+
+// ackGate holds the acknowledgements that arrive before the client count
+// has been reported, and releases them after it.
+type ackGate struct {
+	mu      sync.Mutex
+	opened  bool
+	pending []any
+	onAck   func(any)
+}
+
+func (g *ackGate) ack(args []any, ok bool) {
+	if !ok {
+		return // the socket disconnected: the broadcast times out
+	}
+	var arg any
+	if len(args) > 0 {
+		arg = args[0]
+	}
+	g.mu.Lock()
+	if !g.opened {
+		g.pending = append(g.pending, arg)
+		g.mu.Unlock()
+		return
+	}
+	g.mu.Unlock()
+	g.onAck(arg)
+}
+
+func (g *ackGate) open() {
+	for {
+		g.mu.Lock()
+		pending := g.pending
+		g.pending = nil
+		if len(pending) == 0 {
+			g.opened = true
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		for _, arg := range pending {
+			g.onAck(arg)
+		}
+	}
+}
 
 // Info describes the socket for FetchSockets.
 func (s *Socket) Info() SocketInfo {
@@ -268,6 +419,14 @@ func (s *Socket) Info() SocketInfo {
 		Namespace: s.nsp.name,
 		Rooms:     s.Rooms(),
 		Data:      s.Data(),
-		Handshake: HandshakeInfo{Auth: h.Auth, Query: h.Query, Address: h.Address, Time: h.Time.UnixMilli()},
+		Handshake: HandshakeInfo{
+			Headers: h.Headers,
+			Query:   h.Query,
+			Auth:    h.Auth,
+			Address: h.Address,
+			Time:    h.Time.UnixMilli(),
+			Secure:  h.Secure,
+			URL:     h.URL,
+		},
 	}
 }

@@ -16,6 +16,17 @@
 // The transports, heartbeat and upgrade are package engineio's; the packet
 // codec is package parser's.
 //
+// # Several nodes
+//
+// Options.Adapter makes each namespace's Adapter; a multi-node adapter
+// (package adapter/redis) carries broadcasts, acknowledgements, socket
+// operations and server-side events to the other nodes. Call Server.Run
+// before serving: it starts the adapters (connect, subscribe) and returns
+// their errors; Shutdown closes them. Across nodes: To/Except/Local/
+// Volatile(...).Emit, Timeout(d).EmitWithAck, FetchSockets, SocketsJoin,
+// SocketsLeave, DisconnectSockets, Namespace.ServerSideEmit(WithAck) with
+// OnServerSideEmit(WithAck) handlers, and Namespace.AllRooms.
+//
 // # Concurrency
 //
 // The methods of Server, Namespace, Socket and BroadcastOperator are safe
@@ -40,6 +51,10 @@
 // arrive in order. EmitWithAck blocks its caller until the client
 // acknowledges, the context ends (ErrAckTimeout) or the socket disconnects
 // (ErrDisconnected).
+//
+// BroadcastOperator.EmitWithAck and Namespace.ServerSideEmitWithAck block
+// their caller until every answer is in or the timeout; server-side
+// handlers run on the adapter's receiving goroutine, one at a time.
 //
 // Event.Ack may be called after the handler has returned, from another
 // goroutine, but not concurrently with itself; only the first call sends.

@@ -3,6 +3,8 @@ package socketio
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/rpsio/rpsio/socketio/parser"
 )
@@ -22,20 +24,66 @@ type Namespace struct {
 	match   func(name string, auth map[string]any) bool // dynamic parents only
 	parent  *Namespace
 
+	// ackIDs numbers the packets that wait for an acknowledgement, the
+	// sockets' own and the broadcasts', so that they never collide.
+	ackIDs atomic.Uint64
+
+	// life orders the adapter's Run and Close; it is never held with mu.
+	life struct {
+		sync.Mutex
+		started, closed bool
+	}
+
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
 	middleware   []Middleware
 	onConnection []func(*Socket)
-	serverSide   map[string][]func(args []any)
+	serverSide   map[string][]ServerSideHandler
 	children     []*Namespace
 }
 
+// ServerSideHandler handles an event sent by ServerSideEmit or
+// ServerSideEmitWithAck on another node. ack answers the sender: only its
+// first call counts, and it does nothing when the sender waits for no
+// answer. It may be called later, from any goroutine.
+type ServerSideHandler func(args []any, ack func(v any))
+
 func newNamespace(s *Server, name string, match func(string, map[string]any) bool) *Namespace {
-	n := &Namespace{srv: s, name: name, match: match, sockets: map[string]*Socket{}, serverSide: map[string][]func([]any){}}
+	n := &Namespace{srv: s, name: name, match: match, sockets: map[string]*Socket{}, serverSide: map[string][]ServerSideHandler{}}
 	if match == nil {
 		n.adapter = s.opts.Adapter(n)
 	}
 	return n
+}
+
+func (n *Namespace) nextAckID() uint64 { return n.ackIDs.Add(1) - 1 }
+
+// runAdapter starts the adapter once; a closed namespace starts nothing.
+func (n *Namespace) runAdapter(ctx context.Context) error {
+	if n.adapter == nil {
+		return nil
+	}
+	n.life.Lock()
+	defer n.life.Unlock()
+	if n.life.started || n.life.closed {
+		return nil
+	}
+	n.life.started = true
+	return n.adapter.Run(ctx)
+}
+
+// closeAdapter closes the adapter once, after any Run in progress.
+func (n *Namespace) closeAdapter(ctx context.Context) error {
+	if n.adapter == nil {
+		return nil
+	}
+	n.life.Lock()
+	defer n.life.Unlock()
+	if n.life.closed {
+		return nil
+	}
+	n.life.closed = true
+	return n.adapter.Close(ctx)
 }
 
 // Name is the namespace's name, such as "/" or "/rps"; "" for a dynamic
@@ -65,8 +113,18 @@ func (n *Namespace) OnConnection(fn func(s *Socket)) {
 }
 
 // OnServerSideEmit registers a handler for ServerSideEmit calls made on
-// other nodes.
+// other nodes. It cannot answer an acknowledgement: see
+// OnServerSideEmitWithAck.
 func (n *Namespace) OnServerSideEmit(event string, fn func(args []any)) {
+	n.OnServerSideEmitWithAck(event, func(args []any, _ func(any)) { fn(args) })
+}
+
+// OnServerSideEmitWithAck registers a handler for ServerSideEmit and
+// ServerSideEmitWithAck calls made on other nodes; it may answer the
+// latter. Handlers run on the adapter's receiving goroutine, one at a time
+// in the order the events arrive: one that blocks holds up the node's
+// traffic from the cluster, so start a goroutine for long work.
+func (n *Namespace) OnServerSideEmitWithAck(event string, fn ServerSideHandler) {
 	n.mu.Lock()
 	n.serverSide[event] = append(n.serverSide[event], fn)
 	n.mu.Unlock()
@@ -78,17 +136,66 @@ func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...an
 	if n.adapter == nil {
 		return nil
 	}
+	if reservedEvents[event] {
+		return ErrReservedEvent
+	}
 	return n.adapter.ServerSideEmit(ctx, event, args)
 }
 
+// ServerSideEmitWithAck sends an event to the same namespace on every
+// other node and returns their answers, one per node, in the order they
+// came. It waits until every other node has answered or ctx is done; then
+// it returns the answers that came and an error wrapping ErrAckTimeout.
+// With the in-memory adapter there is no other node: no answer, no error.
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]any, error) {
+	if n.adapter == nil {
+		return []any{}, nil
+	}
+	if reservedEvents[event] {
+		return nil, ErrReservedEvent
+	}
+	return n.adapter.ServerSideEmitWithAck(ctx, event, args)
+}
+
+// AllRooms lists the rooms that have sockets on any node, socket id rooms
+// included, sorted.
+func (n *Namespace) AllRooms(ctx context.Context) ([]string, error) {
+	if n.adapter == nil {
+		return []string{}, nil
+	}
+	return n.adapter.AllRooms(ctx)
+}
+
 // DispatchServerSideEmit hands an event received from another node to the
-// handlers registered with OnServerSideEmit. Adapters call it.
+// handlers registered with OnServerSideEmit(WithAck), with an ack that
+// does nothing. Adapters call it.
 func (n *Namespace) DispatchServerSideEmit(event string, args []any) {
+	n.DispatchServerSideEmitWithAck(event, args, nil)
+}
+
+// DispatchServerSideEmitWithAck hands an event received from another node
+// to the handlers; the first call any of them makes to its ack calls ack
+// (nil: the sender waits for no answer). A handler that panics is logged.
+// Adapters call it.
+func (n *Namespace) DispatchServerSideEmitWithAck(event string, args []any, ack func(v any)) {
 	n.mu.RLock()
-	hs := append([]func([]any){}, n.serverSide[event]...)
+	hs := append([]ServerSideHandler(nil), n.serverSide[event]...)
 	n.mu.RUnlock()
+	var once sync.Once
+	answer := func(v any) {
+		if ack != nil {
+			once.Do(func() { ack(v) })
+		}
+	}
 	for _, h := range hs {
-		h(args)
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					n.srv.log.Error("socketio: server-side handler panicked", "nsp", n.name, "event", event, "panic", r)
+				}
+			}()
+			h(args, answer)
+		}()
 	}
 }
 
@@ -188,6 +295,15 @@ func (n *Namespace) Local() BroadcastOperator { return n.op().Local() }
 
 // Volatile drops the packet for clients that cannot take it right away.
 func (n *Namespace) Volatile() BroadcastOperator { return n.op().Volatile() }
+
+// Timeout sets how long EmitWithAck waits for the clients' answers.
+func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.op().Timeout(d) }
+
+// EmitWithAck sends an event to every socket of the namespace (on every
+// node) and returns their acknowledgements; see BroadcastOperator.
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]any, error) {
+	return n.op().EmitWithAck(ctx, event, args...)
+}
 
 // Emit sends an event to every socket of the namespace (on every node).
 func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(event, args...) }

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -44,7 +45,12 @@ type Options struct {
 	// refuses it with 403.
 	AllowRequest func(r *http.Request) error
 	// Adapter makes each namespace's adapter. Default NewInMemoryAdapter.
+	// It must not block nor do I/O: Server.Run starts the adapters.
 	Adapter func(n *Namespace) Adapter
+	// AdapterStartTimeout bounds the start of the adapter of a namespace
+	// created after Run (by Of, or a client reaching a dynamic namespace).
+	// Default 10 s.
+	AdapterStartTimeout time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -52,6 +58,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 45 * time.Second
+	}
+	if o.AdapterStartTimeout <= 0 {
+		o.AdapterStartTimeout = 10 * time.Second
 	}
 	if o.Adapter == nil {
 		o.Adapter = func(n *Namespace) Adapter { return NewInMemoryAdapter(n) }
@@ -70,16 +79,27 @@ type Server struct {
 	engine *engineio.Server
 	log    *slog.Logger
 
+	// life is cancelled by Shutdown; adapters started after Run run
+	// under it.
+	life     context.Context
+	stopLife context.CancelFunc
+
 	mu       sync.RWMutex
 	nsps     map[string]*Namespace
 	parents  []*Namespace // dynamic namespaces, matched in order
+	running  bool         // Run was called: new namespaces start their adapter
+	closed   bool         // Shutdown was called: no adapter starts any more
 	shutdown sync.Once
 }
+
+// ErrServerClosed is returned by Run after Shutdown.
+var ErrServerClosed = errors.New("socketio: server closed")
 
 // NewServer returns a Server with the default namespace "/" created.
 func NewServer(opts Options) *Server {
 	opts = opts.withDefaults()
 	s := &Server{opts: opts, log: opts.Logger, nsps: map[string]*Namespace{}}
+	s.life, s.stopLife = context.WithCancel(context.Background())
 	s.engine = engineio.NewServer(engineio.Options{
 		PingInterval:     opts.PingInterval,
 		PingTimeout:      opts.PingTimeout,
@@ -105,19 +125,72 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // Engine is the underlying Engine.IO server.
 func (s *Server) Engine() *engineio.Server { return s.engine }
 
+// Run starts the adapter of every namespace (for a multi-node adapter:
+// connect, subscribe) and returns the first errors, joined; namespaces
+// created later start theirs when they are created. Call it once before
+// serving. With the default in-memory adapter it does nothing that can
+// fail, and a server that is never Run works as one node. After a failed
+// Run, call Shutdown to release what did start.
+func (s *Server) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.running = true
+	nsps := make([]*Namespace, 0, len(s.nsps))
+	for _, n := range s.nsps {
+		nsps = append(nsps, n)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, n := range nsps {
+		if err := n.runAdapter(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("socketio: starting the adapter of %s: %w", n.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// startLate starts the adapter of a namespace created after Run, outside
+// the server's lock. A failure is logged: the namespace serves its local
+// sockets and the adapter is expected to recover by itself.
+func (s *Server) startLate(n *Namespace, running bool) {
+	if !running {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.life, s.opts.AdapterStartTimeout)
+	defer cancel()
+	if err := n.runAdapter(ctx); err != nil {
+		s.log.Error("socketio: starting the adapter of a new namespace", "nsp", n.name, "err", err)
+	}
+}
+
 // Of returns the namespace of that name, creating it if needed. A name
-// without a leading slash gets one.
+// without a leading slash gets one. After Run, a new namespace's adapter
+// is started before Of returns.
 func (s *Server) Of(name string) *Namespace {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := s.nsps[name]; n != nil {
+	s.mu.RLock()
+	n := s.nsps[name]
+	s.mu.RUnlock()
+	if n != nil {
 		return n
 	}
-	n := newNamespace(s, name, nil)
+	// The adapter is made outside the lock; if another goroutine wins the
+	// race, ours is dropped unstarted.
+	n = newNamespace(s, name, nil)
+	s.mu.Lock()
+	if old := s.nsps[name]; old != nil {
+		s.mu.Unlock()
+		return old
+	}
 	s.nsps[name] = n
+	running := s.running && !s.closed
+	s.mu.Unlock()
+	s.startLate(n, running)
 	return n
 }
 
@@ -144,15 +217,18 @@ func (s *Server) lookup(name string, auth map[string]any) *Namespace {
 	}
 	for _, p := range parents {
 		if p.match(name, auth) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if n := s.nsps[name]; n != nil {
-				return n
-			}
 			child := newNamespace(s, name, nil)
 			child.parent = p
+			s.mu.Lock()
+			if n := s.nsps[name]; n != nil {
+				s.mu.Unlock()
+				return n
+			}
 			s.nsps[name] = child
+			running := s.running && !s.closed
+			s.mu.Unlock()
 			p.addChild(child)
+			s.startLate(child, running)
 			return child
 		}
 	}
@@ -165,22 +241,24 @@ func (s *Server) onSession(es *engineio.Session) engineio.SessionHandler {
 
 // Shutdown disconnects every client (reason "server shutting down"),
 // closes the adapters and waits, until ctx is done, for every connection
-// goroutine to end.
+// goroutine and the adapters' goroutines to end.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	s.shutdown.Do(func() {
 		s.mu.Lock()
+		s.closed = true
 		nsps := make([]*Namespace, 0, len(s.nsps))
 		for _, n := range s.nsps {
 			nsps = append(nsps, n)
 		}
 		s.mu.Unlock()
+		s.stopLife() // ends adapter starts in progress
 		if err := s.engine.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 		for _, n := range nsps {
-			if err := n.adapter.Close(); err != nil {
-				errs = append(errs, err)
+			if err := n.closeAdapter(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("socketio: closing the adapter of %s: %w", n.name, err))
 			}
 		}
 	})

@@ -96,8 +96,7 @@ type Socket struct {
 	anyHandlers   []EventHandler
 	disconnecting []func(reason string)
 	disconnect    []func(reason string)
-	acks          map[uint64]chan []any
-	nextAck       uint64
+	acks          map[uint64]ackFunc
 	data          map[string]any
 }
 
@@ -118,7 +117,7 @@ func newSocket(nsp *Namespace, c *conn, auth map[string]any) *Socket {
 		},
 		connected: true,
 		handlers:  map[string]EventHandler{},
-		acks:      map[uint64]chan []any{},
+		acks:      map[uint64]ackFunc{},
 		data:      map[string]any{},
 	}
 }
@@ -244,15 +243,16 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) ([]
 		return nil, err
 	}
 	ch := make(chan []any, 1)
-	s.mu.Lock()
-	if !s.connected {
-		s.mu.Unlock()
+	id := s.nsp.nextAckID()
+	if !s.addAck(id, func(args []any, ok bool) {
+		if ok {
+			ch <- args
+		} else {
+			close(ch)
+		}
+	}) {
 		return nil, ErrDisconnected
 	}
-	id := s.nextAck
-	s.nextAck++
-	s.acks[id] = ch
-	s.mu.Unlock()
 	p.ID, p.HasID = id, true
 	if err := s.conn.send(p); err != nil {
 		s.dropAck(id)
@@ -268,6 +268,21 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) ([]
 		s.dropAck(id)
 		return nil, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
 	}
+}
+
+// ackFunc receives a client's acknowledgement (ok) or learns that the
+// socket disconnected first (!ok). It is called at most once.
+type ackFunc func(args []any, ok bool)
+
+// addAck registers fn for ack id; false if the socket is disconnected.
+func (s *Socket) addAck(id uint64, fn ackFunc) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.connected {
+		return false
+	}
+	s.acks[id] = fn
+	return true
 }
 
 func (s *Socket) dropAck(id uint64) {
@@ -309,7 +324,7 @@ func (s *Socket) onClose(reason string) {
 	disconnecting := s.disconnecting
 	disconnect := s.disconnect
 	acks := s.acks
-	s.acks = map[uint64]chan []any{}
+	s.acks = map[uint64]ackFunc{}
 	s.mu.Unlock()
 	for _, h := range disconnecting {
 		s.call(func() { h(reason) })
@@ -317,8 +332,8 @@ func (s *Socket) onClose(reason string) {
 	s.nsp.adapter.DelAll(s.id)
 	s.nsp.remove(s)
 	s.conn.removeSocket(s)
-	for _, ch := range acks {
-		close(ch)
+	for _, fn := range acks {
+		fn(nil, false)
 	}
 	for _, h := range disconnect {
 		s.call(func() { h(reason) })
@@ -369,11 +384,11 @@ func (s *Socket) onAck(p *parser.Packet) {
 		return
 	}
 	s.mu.Lock()
-	ch := s.acks[p.ID]
+	fn := s.acks[p.ID]
 	delete(s.acks, p.ID)
 	s.mu.Unlock()
-	if ch != nil {
+	if fn != nil {
 		args, _ := p.Data.([]any)
-		ch <- args
+		fn(args, true)
 	}
 }
