@@ -118,6 +118,7 @@ var _ Adapter = (*InMemoryAdapter)(nil)
 // to reach their local sockets.
 type InMemoryAdapter struct {
 	nsp   *Namespace
+	hooks RoomHooks
 	mu    sync.RWMutex
 	rooms map[string]map[string]struct{} // room -> socket ids
 	sids  map[string]map[string]struct{} // socket id -> rooms
@@ -128,11 +129,34 @@ func NewInMemoryAdapter(nsp *Namespace) *InMemoryAdapter {
 	return &InMemoryAdapter{nsp: nsp, rooms: map[string]map[string]struct{}{}, sids: map[string]map[string]struct{}{}}
 }
 
+// RoomHooks are told when a room gets its first local socket (Created) or
+// loses its last (Deleted), after the change, outside the adapter's lock;
+// calls for one room may overlap, so a hook should read the current state
+// (HasRoom) rather than trust the order of calls. A multi-node adapter
+// uses them to subscribe to per-room channels.
+type RoomHooks struct {
+	Created func(room string)
+	Deleted func(room string)
+}
+
+// SetRoomHooks installs hooks; call it before the adapter is used.
+func (a *InMemoryAdapter) SetRoomHooks(h RoomHooks) { a.hooks = h }
+
+// HasRoom tells whether a room has local sockets.
+func (a *InMemoryAdapter) HasRoom(room string) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	_, ok := a.rooms[room]
+	return ok
+}
+
 // Namespace is the adapter's namespace.
 func (a *InMemoryAdapter) Namespace() *Namespace { return a.nsp }
 
 // AddAll implements Adapter.
 func (a *InMemoryAdapter) AddAll(id string, rooms []string) {
+	var created []string
+	defer func() { a.notify(a.hooks.Created, created) }()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	rs := a.sids[id]
@@ -146,6 +170,9 @@ func (a *InMemoryAdapter) AddAll(id string, rooms []string) {
 		if m == nil {
 			m = map[string]struct{}{}
 			a.rooms[r] = m
+			if a.hooks.Created != nil {
+				created = append(created, r)
+			}
 		}
 		m[id] = struct{}{}
 	}
@@ -153,12 +180,14 @@ func (a *InMemoryAdapter) AddAll(id string, rooms []string) {
 
 // Del implements Adapter.
 func (a *InMemoryAdapter) Del(id, room string) {
+	var deleted []string
+	defer func() { a.notify(a.hooks.Deleted, deleted) }()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.delLocked(id, room)
+	a.delLocked(id, room, &deleted)
 }
 
-func (a *InMemoryAdapter) delLocked(id, room string) {
+func (a *InMemoryAdapter) delLocked(id, room string, deleted *[]string) {
 	if rs := a.sids[id]; rs != nil {
 		delete(rs, room)
 	}
@@ -166,18 +195,29 @@ func (a *InMemoryAdapter) delLocked(id, room string) {
 		delete(m, id)
 		if len(m) == 0 {
 			delete(a.rooms, room)
+			if a.hooks.Deleted != nil {
+				*deleted = append(*deleted, room)
+			}
 		}
 	}
 }
 
 // DelAll implements Adapter.
 func (a *InMemoryAdapter) DelAll(id string) {
+	var deleted []string
+	defer func() { a.notify(a.hooks.Deleted, deleted) }()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for r := range a.sids[id] {
-		a.delLocked(id, r)
+		a.delLocked(id, r, &deleted)
 	}
 	delete(a.sids, id)
+}
+
+func (a *InMemoryAdapter) notify(hook func(string), rooms []string) {
+	for _, r := range rooms {
+		hook(r)
+	}
 }
 
 // SocketRooms implements Adapter.
