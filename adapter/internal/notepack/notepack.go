@@ -56,6 +56,26 @@ func (m Map) Get(key string) (any, bool) {
 	return nil, false
 }
 
+// MarshalJSON writes m as a JSON object with its keys in order.
+func (m Map) MarshalJSON() ([]byte, error) {
+	buf := []byte{'{'}
+	for i, f := range m {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		kb, err := json.Marshal(f.Key)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := json.Marshal(f.Value)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(append(buf, kb...), ':'), vb...)
+	}
+	return append(buf, '}'), nil
+}
+
 // MaxDepth bounds the nesting of arrays and maps, both ways.
 const MaxDepth = 64
 
