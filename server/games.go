@@ -4,13 +4,17 @@ import (
 	"log/slog"
 
 	"github.com/rpsio/rpsio/game"
+	"github.com/rpsio/rpsio/game/gold"
 	"github.com/rpsio/rpsio/game/rps"
 	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/socketio"
 )
 
-// RPSNamespace is where the rock-paper-scissors contract is served.
-const RPSNamespace = "/" + rps.Name
+// The namespaces of the games.
+const (
+	RPSNamespace  = "/" + rps.Name
+	GoldNamespace = "/" + gold.Name
+)
 
 // newRooms builds the games from cfg, the room manager running them, and
 // binds each game to its namespace.
@@ -19,11 +23,16 @@ func (a *App) newRooms(cfg Config, log *slog.Logger) (*rooms.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	goldRules, err := gold.New(gold.Config{Width: cfg.GoldWidth, Height: cfg.GoldHeight, Gold: cfg.GoldCount, TurnDuration: cfg.GoldTurn})
+	if err != nil {
+		return nil, err
+	}
 	games := []struct {
 		rules game.Rules
 		opts  gameOptions
 	}{
 		{rpsRules, gameOptions{}},
+		{goldRules, gameOptions{joinRoomID: true, viewOnJoin: true}},
 	}
 	notifier := &gameNotifier{log: log, nsp: map[string]*socketio.Namespace{}}
 	var rules []game.Rules
