@@ -4,22 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 	"unicode/utf8"
 
-	"github.com/rpsio/rpsio/game/rps"
+	"github.com/rpsio/rpsio/game"
 )
 
+// JoinOptions say which room Join looks for.
+type JoinOptions struct {
+	// Size is the number of seats of the room: 0 for the game's default,
+	// else within the game's Sizes.
+	Size int
+	// RoomID, if set, is the room to join if it is a waiting room of the
+	// game with a free seat (whatever its size); otherwise Join finds or
+	// creates a room by Size.
+	RoomID string
+	// CatchUp: the player also gets the game's catch-up events (its View,
+	// e.g. gold's "board"), for them only, in order with the room's events.
+	// (Status.CatchUp holds them either way.)
+	CatchUp bool
+}
+
 // Join seats playerID, displayed as name (playerID if empty), in a room of
-// size seats (DefaultSize if 0, else MinSize..MaxSize): the oldest waiting
-// room of that size with a free seat, or a new room. If the player is already
-// seated somewhere, Join returns that room whatever its size, marking the
-// player connected if they were not (as Reconnect does).
+// game: the room opts.RoomID if it takes players, else the oldest waiting
+// room of opts.Size seats with a free seat, or a new room. If the player is
+// already seated in a room of that game, Join returns that room whatever
+// opts say, marking the player connected if they were not (as Reconnect
+// does).
 //
-// The room's players get "room"; if the player took the last seat, the room
-// starts playing and they also get "start" for the next round. Errors:
-// ErrBadRequest, ErrClosed, or the store's.
-func (m *Manager) Join(ctx context.Context, playerID, name string, size int) (*Status, error) {
+// The room's players get "room"; if the player took the last seat, the game
+// starts and they get its first events. Errors: ErrBadRequest, ErrClosed,
+// or the store's.
+func (m *Manager) Join(ctx context.Context, gameName, playerID, name string, opts JoinOptions) (*Status, error) {
+	rules, err := m.rules(gameName)
+	if err != nil {
+		return nil, fmt.Errorf("join: %w", err)
+	}
 	if err := checkPlayerID(playerID); err != nil {
 		return nil, fmt.Errorf("join: %w", err)
 	}
@@ -29,11 +48,16 @@ func (m *Manager) Join(ctx context.Context, playerID, name string, size int) (*S
 	if len(name) > MaxNameLen || !utf8.ValidString(name) {
 		return nil, fmt.Errorf("join: %w: name must be at most %d bytes of UTF-8", ErrBadRequest, MaxNameLen)
 	}
+	min, max, def := rules.Sizes()
+	size := opts.Size
 	if size == 0 {
-		size = DefaultSize
+		size = def
 	}
-	if size < MinSize || size > MaxSize {
-		return nil, fmt.Errorf("join: %w: size %d not in %d..%d", ErrBadRequest, size, MinSize, MaxSize)
+	if size < min || size > max {
+		return nil, fmt.Errorf("join: %w: size %d not in %d..%d", ErrBadRequest, size, min, max)
+	}
+	if len(opts.RoomID) > MaxRoomIDLen {
+		return nil, fmt.Errorf("join: %w: room id longer than %d bytes", ErrBadRequest, MaxRoomIDLen)
 	}
 	if err := m.enter(); err != nil {
 		return nil, fmt.Errorf("join: %w", err)
@@ -41,17 +65,17 @@ func (m *Manager) Join(ctx context.Context, playerID, name string, size int) (*S
 	defer m.wg.Done()
 
 	for range maxAttempts {
-		if st, err := m.rejoin(ctx, playerID); !errors.Is(err, ErrNotInRoom) {
+		if st, err := m.rejoin(ctx, gameName, playerID, false, opts.CatchUp); !errors.Is(err, ErrNotInRoom) {
 			if err != nil {
 				return nil, fmt.Errorf("join: %w", err)
 			}
 			return st, nil
 		}
-		ids, err := m.store.Waiting(ctx, size)
+		ids, err := m.store.Waiting(ctx, gameName, size)
 		if err != nil {
 			return nil, fmt.Errorf("join: %w", err)
 		}
-		st, err := m.sit(ctx, ids, playerID, name, size)
+		st, err := m.sit(ctx, rules, opts, ids, playerID, name, size)
 		if errors.Is(err, ErrPlayerSeated) || errors.Is(err, errRetry) {
 			continue // seated concurrently (by another Join): return that room
 		}
@@ -63,26 +87,38 @@ func (m *Manager) Join(ctx context.Context, playerID, name string, size int) (*S
 	return nil, fmt.Errorf("join: player %q: too many conflicting calls", playerID)
 }
 
-// sit seats the player in the first of the rooms ids that still has a seat,
-// or in a new room.
-func (m *Manager) sit(ctx context.Context, ids []string, playerID, name string, size int) (*Status, error) {
-	for _, id := range ids {
-		r, err := m.update(ctx, id, func(r *Room, now time.Time, fx *effects) error {
-			if r.State != Waiting || r.Size != size || len(r.Players) >= r.Size {
+func (m *Manager) rules(name string) (game.Rules, error) {
+	if g := m.games[name]; g != nil {
+		return g, nil
+	}
+	return nil, fmt.Errorf("%w: unknown game %.40q", ErrBadRequest, name)
+}
+
+// sit seats the player in room want if it takes players, else in the first
+// of the rooms ids that still has a seat, else in a new room.
+func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, ids []string, playerID, name string, size int) (*Status, error) {
+	gameName, want := rules.Name(), opts.RoomID
+	if want != "" {
+		ids = append([]string{want}, ids...)
+	}
+	for i, id := range ids {
+		if i > 0 && id == want {
+			continue
+		}
+		r, st, err := m.update(ctx, id, func(t *tx) error {
+			r := t.r
+			if r.Game != gameName || !r.Joinable() || (id != want && r.Size != size) {
 				return errFull
 			}
-			if r.seat(playerID) >= 0 {
+			if r.Seat(playerID) >= 0 {
 				return errRetry
 			}
-			r.Players = append(r.Players, Seat{PlayerID: playerID, Name: name, Connected: true})
-			fx.items = append(fx.items, item{ev: Event{RoomID: r.ID}, player: playerID})
-			if len(r.Players) < r.Size {
-				fx.event(r.ID, EventRoom, view(r))
-				return nil
+			if err := t.sit(playerID, name); err != nil {
+				return err
 			}
-			st := m.openRound(r, now)
-			fx.event(r.ID, EventRoom, view(r))
-			fx.event(r.ID, EventStart, st)
+			if opts.CatchUp {
+				t.catchUp(playerID, false)
+			}
 			return nil
 		})
 		if errors.Is(err, errFull) || errors.Is(err, ErrRoomNotFound) {
@@ -91,17 +127,21 @@ func (m *Manager) sit(ctx context.Context, ids []string, playerID, name string, 
 		if err != nil {
 			return nil, err
 		}
-		m.log.Debug("joined", "room", r.ID, "player", playerID)
-		return m.status(r, playerID), nil
+		m.log.Debug("joined", "game", gameName, "room", r.ID, "player", playerID)
+		return m.status(r, st, playerID), nil
 	}
 
 	now := m.clock.Now()
-	r := &Room{
-		ID:      newRoomID(),
-		Size:    size,
-		State:   Waiting,
-		Players: []Seat{{PlayerID: playerID, Name: name, Connected: true}},
-		Created: now,
+	r := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
+	t := &tx{m: m, r: r, rules: rules, st: rules.New(r.ID, size), now: now}
+	if err := t.sit(playerID, name); err != nil {
+		return nil, err
+	}
+	if opts.CatchUp {
+		t.catchUp(playerID, false)
+	}
+	if err := t.finish(); err != nil {
+		return nil, err
 	}
 	rt := m.runtime(r.ID)
 	rt.mu.Lock()
@@ -110,94 +150,98 @@ func (m *Manager) sit(ctx context.Context, ids []string, playerID, name string, 
 		rt.mu.Unlock()
 		return nil, err
 	}
-	fx := effects{items: []item{{ev: Event{RoomID: r.ID}, player: playerID}}}
-	fx.event(r.ID, EventRoom, view(r))
-	m.commit(rt, r, &fx)
+	m.commit(rt, r, t)
 	rt.mu.Unlock()
-	m.after(ctx, rt, &fx)
-	m.log.Debug("room created", "room", r.ID, "size", size, "player", playerID)
-	return m.status(r, playerID), nil
+	m.after(ctx, rt, t.settled)
+	m.log.Debug("room created", "game", gameName, "room", r.ID, "size", size, "player", playerID)
+	return m.status(r, t.st, playerID), nil
 }
 
-// seated applies fn to the room where playerID is seated, i being their
-// seat. It fails with ErrNotInRoom if they have no seat.
-func (m *Manager) seated(ctx context.Context, playerID string, fn func(r *Room, i int, now time.Time, fx *effects) error) (*Room, error) {
+// seated applies fn to the room of game where playerID is seated, i being
+// their seat. It fails with ErrNotInRoom if they have no seat.
+func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func(t *tx, i int) error) (*Room, game.State, error) {
 	for range maxAttempts {
-		id, err := m.store.PlayerRoom(ctx, playerID)
+		id, err := m.store.PlayerRoom(ctx, gameName, playerID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if id == "" {
-			return nil, ErrNotInRoom
+			return nil, nil, ErrNotInRoom
 		}
-		r, err := m.update(ctx, id, func(r *Room, now time.Time, fx *effects) error {
-			i := r.seat(playerID)
-			if i < 0 {
+		r, st, err := m.update(ctx, id, func(t *tx) error {
+			i := t.r.Seat(playerID)
+			if i < 0 || t.r.Game != gameName {
 				return errRetry
 			}
-			return fn(r, i, now, fx)
+			return fn(t, i)
 		})
 		if errors.Is(err, errRetry) || errors.Is(err, ErrRoomNotFound) {
 			continue // left or moved meanwhile: look again
 		}
-		return r, err
+		return r, st, err
 	}
-	return nil, fmt.Errorf("player %q: too many conflicting calls", playerID)
+	return nil, nil, fmt.Errorf("player %q: too many conflicting calls", playerID)
 }
 
-// rejoin marks a seated player connected and subscribes them again.
-func (m *Manager) rejoin(ctx context.Context, playerID string) (*Status, error) {
-	r, err := m.seated(ctx, playerID, func(r *Room, i int, now time.Time, fx *effects) error {
-		fx.items = append(fx.items, item{ev: Event{RoomID: r.ID}, player: playerID})
-		if s := &r.Players[i]; !s.Connected {
-			s.Connected, s.GraceUntil = true, time.Time{}
-			fx.event(r.ID, EventRoom, view(r))
+// rejoin marks a seated player connected and subscribes them again; with
+// withRoom or view, it also sends them the room or the game's View.
+func (m *Manager) rejoin(ctx context.Context, gameName, playerID string, withRoom, view bool) (*Status, error) {
+	r, st, err := m.seated(ctx, gameName, playerID, func(t *tx, i int) error {
+		t.subscribe(playerID, false)
+		t.presence(i, true)
+		if withRoom || view {
+			t.catchUp(playerID, withRoom)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return m.status(r, playerID), nil
+	return m.status(r, st, playerID), nil
+}
+
+// enterPlayer checks a game and a player id and registers a call.
+func (m *Manager) enterPlayer(gameName, playerID string) error {
+	if _, err := m.rules(gameName); err != nil {
+		return err
+	}
+	if err := checkPlayerID(playerID); err != nil {
+		return err
+	}
+	return m.enter()
 }
 
 // Reconnect marks playerID connected again within the reconnect grace and
-// returns their room. The room's players get "room" if the player was
-// disconnected. Errors: ErrBadRequest, ErrNotInRoom (never seated, left, or
-// the grace expired), ErrClosed, or the store's.
-func (m *Manager) Reconnect(ctx context.Context, playerID string) (*Status, error) {
-	if err := checkPlayerID(playerID); err != nil {
-		return nil, fmt.Errorf("reconnect: %w", err)
-	}
-	if err := m.enter(); err != nil {
+// returns their room of game. The room's players get "room" if the player
+// was disconnected; then the player alone gets the room and the game's
+// catch-up events (rps: the open round's "start"; gold: the "board"), in
+// order with the room's other events. Errors: ErrBadRequest, ErrNotInRoom
+// (never seated, left, or the grace expired), ErrClosed, or the store's.
+func (m *Manager) Reconnect(ctx context.Context, gameName, playerID string) (*Status, error) {
+	if err := m.enterPlayer(gameName, playerID); err != nil {
 		return nil, fmt.Errorf("reconnect: %w", err)
 	}
 	defer m.wg.Done()
-	st, err := m.rejoin(ctx, playerID)
+	st, err := m.rejoin(ctx, gameName, playerID, true, true)
 	if err != nil {
 		return nil, fmt.Errorf("reconnect %q: %w", playerID, err)
 	}
 	return st, nil
 }
 
-// Disconnect marks playerID disconnected: they keep their seat for the
-// reconnect grace, then leave the room. Meanwhile they forfeit the rounds
-// they do not choose in. The room's players get "room". Disconnecting an
-// already disconnected player does nothing (the grace is not extended).
-// Errors: ErrBadRequest, ErrNotInRoom, ErrClosed, or the store's.
-func (m *Manager) Disconnect(ctx context.Context, playerID string) error {
-	if err := checkPlayerID(playerID); err != nil {
-		return fmt.Errorf("disconnect: %w", err)
-	}
-	if err := m.enter(); err != nil {
+// Disconnect marks playerID disconnected from their room of game: they keep
+// their seat for the reconnect grace, then leave the room. Meanwhile the
+// game goes on without them (rps: they forfeit; gold: their turns pass).
+// The room's players get "room". Disconnecting an already disconnected
+// player does nothing (the grace is not extended). Errors: ErrBadRequest,
+// ErrNotInRoom, ErrClosed, or the store's.
+func (m *Manager) Disconnect(ctx context.Context, gameName, playerID string) error {
+	if err := m.enterPlayer(gameName, playerID); err != nil {
 		return fmt.Errorf("disconnect: %w", err)
 	}
 	defer m.wg.Done()
-	_, err := m.seated(ctx, playerID, func(r *Room, i int, now time.Time, fx *effects) error {
-		if s := &r.Players[i]; s.Connected {
-			s.Connected, s.GraceUntil = false, now.Add(m.grace)
-			fx.event(r.ID, EventRoom, view(r))
-		}
+	_, _, err := m.seated(ctx, gameName, playerID, func(t *tx, i int) error {
+		t.presence(i, false)
 		return nil
 	})
 	if err != nil {
@@ -206,20 +250,18 @@ func (m *Manager) Disconnect(ctx context.Context, playerID string) error {
 	return nil
 }
 
-// Leave takes playerID out of their room. If the room was playing, its open
-// round is cancelled (not settled) and it goes back to waiting, for Join to
-// fill again; the remaining players get "room". A room left empty is deleted.
-// Errors: ErrBadRequest, ErrNotInRoom, ErrClosed, or the store's.
-func (m *Manager) Leave(ctx context.Context, playerID string) error {
-	if err := checkPlayerID(playerID); err != nil {
-		return fmt.Errorf("leave: %w", err)
-	}
-	if err := m.enter(); err != nil {
+// Leave takes playerID out of their room of game. The remaining players get
+// "room", then whatever the game does about it (rps: an open round is
+// cancelled and the room waits for a player again; gold: the player leaves
+// the turn order). A room left empty is deleted. Errors: ErrBadRequest,
+// ErrNotInRoom, ErrClosed, or the store's.
+func (m *Manager) Leave(ctx context.Context, gameName, playerID string) error {
+	if err := m.enterPlayer(gameName, playerID); err != nil {
 		return fmt.Errorf("leave: %w", err)
 	}
 	defer m.wg.Done()
-	_, err := m.seated(ctx, playerID, func(r *Room, i int, now time.Time, fx *effects) error {
-		m.unseat(r, i, fx)
+	_, _, err := m.seated(ctx, gameName, playerID, func(t *tx, i int) error {
+		t.unseat(i)
 		return nil
 	})
 	if err != nil {
@@ -228,67 +270,53 @@ func (m *Manager) Leave(ctx context.Context, playerID string) error {
 	return nil
 }
 
-// Choose locks in playerID's move ("rock", "paper" or "scissors") for round,
-// which must be their room's open round. Choosing the same move again is a
-// no-op that succeeds (for retries). The room's players get "chosen" (without
-// the move); when every seated player has chosen, the round is settled at
-// once and they get "result" and "room". Errors: ErrBadRequest (bad move,
-// round < 1), ErrNotInRoom, ErrRoundClosed, ErrAlreadyChosen (a different
-// move), ErrClosed, or the store's.
-func (m *Manager) Choose(ctx context.Context, playerID string, round int, move string) error {
-	if err := checkPlayerID(playerID); err != nil {
-		return fmt.Errorf("choose: %w", err)
-	}
-	mv, err := rps.ParseMove(move)
+// Act applies a player's action (a client event of the game's Actions) in
+// their room of game. The arguments are checked by the game's Parse first.
+// Errors: ErrBadRequest, ErrNotInRoom, the game's own (e.g. rps
+// "round_closed", gold "not_your_turn"), ErrClosed, or the store's.
+func (m *Manager) Act(ctx context.Context, gameName, playerID string, a game.Action) error {
+	rules, err := m.rules(gameName)
 	if err != nil {
-		return fmt.Errorf("choose: %w: %w", ErrBadRequest, err)
+		return fmt.Errorf("%s: %w", a.Name, err)
 	}
-	if round < 1 {
-		return fmt.Errorf("choose: %w: round %d", ErrBadRequest, round)
+	if err := checkPlayerID(playerID); err != nil {
+		return fmt.Errorf("%s: %w", a.Name, err)
+	}
+	cmd, err := rules.Parse(a)
+	if err != nil {
+		if !errors.Is(err, ErrBadRequest) {
+			err = fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		return fmt.Errorf("%s: %w", a.Name, err)
 	}
 	if err := m.enter(); err != nil {
-		return fmt.Errorf("choose: %w", err)
+		return fmt.Errorf("%s: %w", a.Name, err)
 	}
 	defer m.wg.Done()
-	_, err = m.seated(ctx, playerID, func(r *Room, i int, now time.Time, fx *effects) error {
-		if r.State != Playing || !r.Open || r.Round != round || !now.Before(r.Deadline) {
-			return fmt.Errorf("room %q round %d: %w", r.ID, round, ErrRoundClosed)
+	_, _, err = m.seated(ctx, gameName, playerID, func(t *tx, _ int) error {
+		step, err := t.st.Act(playerID, cmd, t.now)
+		if err != nil {
+			return err
 		}
-		s := &r.Players[i]
-		switch s.Move {
-		case mv:
-			return nil
-		case rps.None:
-		default:
-			return fmt.Errorf("room %q round %d: %w", r.ID, round, ErrAlreadyChosen)
-		}
-		s.Move = mv
-		fx.event(r.ID, EventChosen, ChosenEvent{RoomID: r.ID, Round: round, PlayerID: playerID})
-		for _, o := range r.Players {
-			if o.Move == rps.None {
-				return nil
-			}
-		}
-		return m.settle(r, now, fx)
+		t.apply(step)
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("choose %q: %w", playerID, err)
+		return fmt.Errorf("%s: %w", a.Name, err)
 	}
 	return nil
 }
 
-// Status returns playerID's room, the open round if any and their move in
-// it. Errors: ErrBadRequest, ErrNotInRoom, ErrClosed, or the store's.
-func (m *Manager) Status(ctx context.Context, playerID string) (*Status, error) {
-	if err := checkPlayerID(playerID); err != nil {
-		return nil, fmt.Errorf("status: %w", err)
-	}
-	if err := m.enter(); err != nil {
+// Status returns playerID's room of game and what their new connection
+// needs to catch up. Errors: ErrBadRequest, ErrNotInRoom, ErrClosed, or the
+// store's.
+func (m *Manager) Status(ctx context.Context, gameName, playerID string) (*Status, error) {
+	if err := m.enterPlayer(gameName, playerID); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	defer m.wg.Done()
 	for range maxAttempts {
-		id, err := m.store.PlayerRoom(ctx, playerID)
+		id, err := m.store.PlayerRoom(ctx, gameName, playerID)
 		if err != nil {
 			return nil, fmt.Errorf("status %q: %w", playerID, err)
 		}
@@ -296,8 +324,12 @@ func (m *Manager) Status(ctx context.Context, playerID string) (*Status, error) 
 			return nil, fmt.Errorf("status %q: %w", playerID, ErrNotInRoom)
 		}
 		r, err := m.store.Get(ctx, id)
-		if err == nil && r.seat(playerID) >= 0 {
-			return m.status(r, playerID), nil
+		if err == nil && r.Seat(playerID) >= 0 && r.Game == gameName {
+			t, err := m.begin(r, m.clock.Now())
+			if err != nil {
+				return nil, fmt.Errorf("status %q: %w", playerID, err)
+			}
+			return m.status(r, t.st, playerID), nil
 		}
 		if err != nil && !errors.Is(err, ErrRoomNotFound) {
 			return nil, fmt.Errorf("status %q: %w", playerID, err)
@@ -306,9 +338,18 @@ func (m *Manager) Status(ctx context.Context, playerID string) (*Status, error) 
 	return nil, fmt.Errorf("status %q: too many conflicting calls", playerID)
 }
 
-// Room returns room id's roster and state. Errors: ErrRoomNotFound, ErrClosed,
-// or the store's.
-func (m *Manager) Room(ctx context.Context, id string) (*RoomView, error) {
+func (m *Manager) status(r *Room, st game.State, playerID string) *Status {
+	ro := roster(r)
+	s := &Status{Game: r.Game, RoomID: r.ID, Seq: r.Version, Room: st.Room(ro)}
+	for _, ev := range st.View(playerID, ro) {
+		s.CatchUp = append(s.CatchUp, Event{Game: r.Game, RoomID: r.ID, To: playerID, Name: ev.Name, Data: ev.Data, Seq: r.Version})
+	}
+	return s
+}
+
+// Room returns the stored room id (a copy). Errors: ErrRoomNotFound,
+// ErrClosed, or the store's.
+func (m *Manager) Room(ctx context.Context, id string) (*Room, error) {
 	if err := m.enter(); err != nil {
 		return nil, fmt.Errorf("room: %w", err)
 	}
@@ -317,34 +358,40 @@ func (m *Manager) Room(ctx context.Context, id string) (*RoomView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("room: %w", err)
 	}
-	v := view(r)
-	return &v, nil
+	return r, nil
 }
 
-// List returns the lobby: every room, oldest first.
-func (m *Manager) List(ctx context.Context) ([]RoomSummary, error) {
+// List returns the lobby: every room of game (of every game if ""),
+// oldest first. Errors: ErrBadRequest (unknown game), ErrClosed, or the
+// store's.
+func (m *Manager) List(ctx context.Context, gameName string) ([]RoomSummary, error) {
+	if gameName != "" {
+		if _, err := m.rules(gameName); err != nil {
+			return nil, fmt.Errorf("list: %w", err)
+		}
+	}
 	if err := m.enter(); err != nil {
 		return nil, fmt.Errorf("list: %w", err)
 	}
 	defer m.wg.Done()
-	rs, err := m.store.List(ctx)
+	rs, err := m.store.List(ctx, gameName)
 	if err != nil {
 		return nil, fmt.Errorf("list: %w", err)
 	}
 	out := make([]RoomSummary, len(rs))
 	for i, r := range rs {
-		out[i] = RoomSummary{ID: r.ID, Size: r.Size, State: r.State.String(), Players: len(r.Players)}
+		out[i] = RoomSummary{ID: r.ID, Game: r.Game, Size: r.Size, State: r.Phase.String(), Players: len(r.Players)}
 	}
 	return out, nil
 }
 
-// Stats returns the lobby statistics.
+// Stats returns the lobby statistics, over every game.
 func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 	if err := m.enter(); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	defer m.wg.Done()
-	rs, err := m.store.List(ctx)
+	rs, err := m.store.List(ctx, "")
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
@@ -355,35 +402,45 @@ func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Rooms: len(rs), RoundsSettled: n}
 	for _, r := range rs {
 		st.Players += len(r.Players)
-		if r.State == Playing {
+		switch r.Phase {
+		case Playing:
 			st.Playing++
-		} else {
+		case Over:
+			st.Over++
+		default:
 			st.Waiting++
 		}
 	}
 	return st, nil
 }
 
-// Sweep applies whatever is due in every room of the store (settling rounds
-// past their deadline, starting rounds, ending expired reconnect graces) and
-// arms this Manager's timer for each room. Only needed with a store shared by
-// several processes, or kept across restarts: see the package documentation.
+// Sweep applies whatever is due in the rooms the store lists as due
+// (Store.Due): rounds past their deadline, turns past their time, ends of
+// reconnect graces; and arms this Manager's timer for each of them. With a
+// store shared by several processes, it is how the rooms whose timers were
+// held by a process that died are woken up (see Options.SweepInterval).
+// Rooms of games this Manager does not run are left alone.
 func (m *Manager) Sweep(ctx context.Context) error {
 	if err := m.enter(); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	defer m.wg.Done()
-	rs, err := m.store.List(ctx)
-	if err != nil {
-		return fmt.Errorf("sweep: %w", err)
-	}
 	var errs []error
-	for _, r := range rs {
-		_, err := m.update(ctx, r.ID, func(r *Room, now time.Time, fx *effects) error {
-			return m.advance(r, now, fx)
-		})
-		if err != nil && !errors.Is(err, ErrRoomNotFound) {
-			errs = append(errs, err)
+	now := m.clock.Now()
+	// A few batches at most: a room that keeps failing is listed again.
+	for range 10 {
+		ids, err := m.store.Due(ctx, now, DefaultSweepLimit)
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		for _, id := range ids {
+			_, _, err := m.update(ctx, id, func(t *tx) error { return t.advance() })
+			if err != nil && !errors.Is(err, ErrRoomNotFound) && !errors.Is(err, errForeignGame) {
+				errs = append(errs, err)
+			}
+		}
+		if len(ids) < DefaultSweepLimit || len(errs) > 0 {
+			break
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

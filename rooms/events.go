@@ -2,27 +2,35 @@ package rooms
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
 
-	"github.com/rpsio/rpsio/game/rps"
+	"github.com/rpsio/rpsio/game"
 )
 
-// Event names, as emitted to clients.
-const (
-	EventRoom   = "room"   // Data: RoomView
-	EventStart  = "start"  // Data: StartEvent
-	EventChosen = "chosen" // Data: ChosenEvent
-	EventResult = "result" // Data: ResultEvent
-)
+// EventRoom is the event carrying a room's roster and state.
+const EventRoom = game.EventRoom
 
-// Event is a notification for every player of a room.
+// Event is a notification for the players of a room.
 type Event struct {
+	Game   string
 	RoomID string
-	Name   string // EventRoom, EventStart, EventChosen or EventResult
-	// Data is the payload, a value (not a pointer) of the type given with the
-	// event name; it encodes to the protocol's JSON with encoding/json. The
-	// Manager does not touch it after publishing it.
+	// To is "" for an event for every player of the room; else the id of
+	// the one player it is for (the catch-up of a player who comes back).
+	To   string
+	Name string // EventRoom or one of the game's events
+	// Data is the payload, a value (not a pointer) of a type given by the
+	// game for that event name; it encodes to a JSON object with
+	// encoding/json. The Manager does not touch it after publishing it.
 	Data any
+	// Seq is the room's Version after the change that caused the event:
+	// strictly increasing per room, shared by the events of one change.
+	Seq uint64
 }
+
+// Payload returns what goes on the wire: Data with a "seq" member added.
+func (ev Event) Payload() any { return WithSeq(ev.Data, ev.Seq) }
 
 // Channel returns Channel(ev.RoomID).
 func (ev Event) Channel() string { return Channel(ev.RoomID) }
@@ -31,8 +39,37 @@ func (ev Event) Channel() string { return Channel(ev.RoomID) }
 // room roomID: "room:<roomID>".
 func Channel(roomID string) string { return "room:" + roomID }
 
+// WithSeq returns a json.Marshaler that encodes data (which must encode to
+// a JSON object) with a "seq" member added.
+func WithSeq(data any, seq uint64) json.Marshaler { return withSeq{data, seq} }
+
+type withSeq struct {
+	data any
+	seq  uint64
+}
+
+func (p withSeq) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(p.data)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, fmt.Errorf("rooms: event payload %.40s is not a JSON object", b)
+	}
+	out := make([]byte, 0, len(b)+32)
+	out = append(out, b[:len(b)-1]...)
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"seq":`...)
+	out = strconv.AppendUint(out, p.seq, 10)
+	return append(out, '}'), nil
+}
+
 // Notifier delivers events to the players of a room. The server implements it
-// by emitting ev.Name with ev.Data to the Socket.IO room Channel(ev.RoomID).
+// by emitting ev.Name with ev.Payload() to the Socket.IO room
+// Channel(ev.RoomID) of the game's namespace, or to the player's sockets
+// when ev.To is set.
 //
 // The Manager calls Publish outside its locks, one event at a time per room,
 // in the order the changes were made. ctx is the Manager's: it is cancelled
@@ -63,61 +100,33 @@ func (f NotifierFunc) Publish(ctx context.Context, ev Event) { f(ctx, ev) }
 // follow. The calls are made like Publish calls, in order with the room's
 // events and under the same rules.
 type Subscriber interface {
-	Subscribe(ctx context.Context, roomID, playerID string)
-	Unsubscribe(ctx context.Context, roomID, playerID string)
+	Subscribe(ctx context.Context, game, roomID, playerID string)
+	Unsubscribe(ctx context.Context, game, roomID, playerID string)
 }
 
-// RoomView is the payload of the "room" event: a room's roster and state.
-type RoomView struct {
-	ID      string       `json:"id"`
-	Size    int          `json:"size"`
-	State   string       `json:"state"` // "waiting" or "playing"
-	Round   int          `json:"round"` // current or last round, 0 before the first
-	Players []PlayerView `json:"players"`
+// Status is what a (re)joining player needs to catch up.
+type Status struct {
+	Game   string
+	RoomID string
+	// Seq is the room's Version when the status was taken.
+	Seq uint64
+	// Room is the "room" payload (without "seq": see Payload).
+	Room any
+	// CatchUp are the events that bring a new connection of the player up
+	// to date (the game's View: rps the open round's "start", gold the
+	// "board"), with Seq.
+	CatchUp []Event
 }
 
-// PlayerView is a player in a RoomView.
-type PlayerView struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Connected bool   `json:"connected"`
-	Total     int    `json:"total"`
-	Streak    int    `json:"streak"`
-}
-
-// StartEvent is the payload of the "start" event: round Round is open until
-// Deadline.
-type StartEvent struct {
-	RoomID   string `json:"roomId"`
-	Round    int    `json:"round"`
-	Deadline int64  `json:"deadline"` // Unix milliseconds
-	Duration int64  `json:"duration"` // milliseconds
-}
-
-// ChosenEvent is the payload of the "chosen" event: PlayerID has locked in a
-// move (which is not revealed) for Round.
-type ChosenEvent struct {
-	RoomID   string `json:"roomId"`
-	Round    int    `json:"round"`
-	PlayerID string `json:"playerId"`
-}
-
-// ResultEvent is the payload of the "result" event: the settlement of Round.
-type ResultEvent struct {
-	RoomID string `json:"roomId"`
-	Round  int    `json:"round"`
-	// Moves has every player of the round; a player who did not choose has
-	// rps.None, which encodes as null.
-	Moves map[string]rps.Move `json:"moves"`
-	// Players are in seat order.
-	Players []rps.Result `json:"players"`
-}
+// RoomPayload returns the "room" payload with "seq", as sent on the wire.
+func (st *Status) RoomPayload() any { return WithSeq(st.Room, st.Seq) }
 
 // RoomSummary is a room in the lobby list.
 type RoomSummary struct {
 	ID      string `json:"id"`
+	Game    string `json:"game"`
 	Size    int    `json:"size"`
-	State   string `json:"state"`
+	State   string `json:"state"` // "waiting", "playing" or "over"
 	Players int    `json:"players"`
 }
 
@@ -126,17 +135,7 @@ type Stats struct {
 	Rooms         int   `json:"rooms"`
 	Waiting       int   `json:"waiting"` // rooms waiting for players
 	Playing       int   `json:"playing"` // rooms playing
+	Over          int   `json:"over"`    // rooms whose game is over
 	Players       int   `json:"players"` // seated players, connected or not
 	RoundsSettled int64 `json:"roundsSettled"`
-}
-
-// Status is what a (re)joining player needs to catch up: the room, the open
-// round if any, and their own move in it.
-type Status struct {
-	Room RoomView `json:"room"`
-	// Round is the open round's "start" payload, nil if no round is open.
-	Round *StartEvent `json:"round"`
-	// Move is the player's move in the open round, rps.None (null) if they
-	// have not chosen.
-	Move rps.Move `json:"move"`
 }

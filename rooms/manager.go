@@ -1,37 +1,44 @@
 package rooms
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/rpsio/rpsio/game/rps"
+	"github.com/rpsio/rpsio/game"
 )
 
-// Manager runs the rooms: matchmaking, seats, rounds, reconnect grace. It is
-// safe for concurrent use. Create it with New and stop it with Shutdown.
+// Manager runs the rooms of one or more games: matchmaking, seats,
+// reconnect grace, timers and event delivery, with the rules of each game
+// behind game.Rules. It is safe for concurrent use. Create it with New and
+// stop it with Shutdown.
 type Manager struct {
 	store  Store
 	notify Notifier
 	sub    Subscriber // nil if notify is not one
 	clock  Clock
 	log    *slog.Logger
-
-	roundDur, gap, grace time.Duration
+	games  map[string]game.Rules
+	grace  time.Duration
+	sweep  time.Duration
 
 	// ctx is passed to the notifier; cancel is called by Shutdown.
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	closed bool
-	rts    map[string]*roomRT
+	mu         sync.Mutex
+	closed     bool
+	rts        map[string]*roomRT
+	sweepTimer Timer
 	// wg counts the calls in progress and the armed timers: wg.Add happens
 	// under mu while !closed, so it never races with Shutdown's wg.Wait.
 	wg sync.WaitGroup
@@ -56,44 +63,50 @@ type roomRT struct {
 }
 
 // item is something to deliver: an event, or a (un)subscription when player
-// is set.
+// is set. An item with catchUp set is expanded, once the change is stored,
+// into the events that catch player up (the room, if withRoom, then the
+// game's View), for them only.
 type item struct {
-	ev     Event
-	player string
-	unsub  bool
-}
-
-// effects collects what an update causes, to act on once it is committed.
-type effects struct {
-	items   []item
-	settled int64
-}
-
-func (fx *effects) event(roomID, name string, data any) {
-	fx.items = append(fx.items, item{ev: Event{RoomID: roomID, Name: name, Data: data}})
+	ev       Event
+	player   string
+	unsub    bool
+	catchUp  bool
+	withRoom bool
 }
 
 // New returns a Manager configured by opts (see Options for the defaults).
-// It fails only if opts has a negative duration.
+// It fails if opts has no games, a repeated game name or a negative
+// duration.
 func New(opts Options) (*Manager, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	m := &Manager{
-		store:    o.Store,
-		notify:   o.Notifier,
-		clock:    o.Clock,
-		log:      o.Logger,
-		roundDur: o.RoundDuration,
-		gap:      o.RoundGap,
-		grace:    o.ReconnectGrace,
-		rts:      map[string]*roomRT{},
+		store:  o.Store,
+		notify: o.Notifier,
+		clock:  o.Clock,
+		log:    o.Logger,
+		games:  map[string]game.Rules{},
+		grace:  o.ReconnectGrace,
+		sweep:  o.SweepInterval,
+		rts:    map[string]*roomRT{},
+	}
+	for _, g := range o.Games {
+		m.games[g.Name()] = g
 	}
 	m.sub, _ = o.Notifier.(Subscriber)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
+	if m.sweep > 0 {
+		m.mu.Lock()
+		m.armSweep()
+		m.mu.Unlock()
+	}
 	return m, nil
 }
+
+// Rules returns the game called name, nil if the Manager does not run it.
+func (m *Manager) Rules(name string) game.Rules { return m.games[name] }
 
 // enter registers a call in progress; the caller must call m.wg.Done.
 func (m *Manager) enter() error {
@@ -110,8 +123,8 @@ func (m *Manager) enter() error {
 // stopped, and Shutdown waits until the calls in progress and the timer
 // callbacks already running have returned (their events published). If ctx
 // ends first, it cancels the context given to the notifier and returns
-// ctx.Err(). Rooms stay in the store as they are: rounds are neither settled
-// nor cancelled. Shutdown may be called more than once.
+// ctx.Err(). Rooms stay in the store as they are: nothing due is applied.
+// Shutdown may be called more than once.
 func (m *Manager) Shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
@@ -119,6 +132,10 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	for _, rt := range m.rts {
 		rts = append(rts, rt)
 	}
+	if m.sweepTimer != nil && m.sweepTimer.Stop() {
+		m.wg.Done()
+	}
+	m.sweepTimer = nil
 	m.mu.Unlock()
 
 	done := make(chan struct{})
@@ -139,6 +156,22 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		m.cancel()
 		return ctx.Err()
 	}
+}
+
+// armSweep arms the sweep timer. Called with m.mu held, !m.closed.
+func (m *Manager) armSweep() {
+	m.wg.Add(1)
+	m.sweepTimer = m.clock.AfterFunc(m.sweep, func() {
+		defer m.wg.Done()
+		if err := m.Sweep(m.ctx); err != nil && !errors.Is(err, ErrClosed) {
+			m.log.Warn("sweep", "err", err)
+		}
+		m.mu.Lock()
+		if !m.closed {
+			m.armSweep()
+		}
+		m.mu.Unlock()
+	})
 }
 
 // runtime returns the runtime of room id, creating it if needed.
@@ -164,50 +197,301 @@ func (m *Manager) forget(rt *roomRT) {
 	m.mu.Unlock()
 }
 
+// tx is one attempt at changing a room inside Store.Update: the room, its
+// decoded game state, and what the change causes.
+type tx struct {
+	m     *Manager
+	r     *Room
+	rules game.Rules
+	st    game.State
+	now   time.Time
+	items []item
+	// settled counts the rounds settled by the change.
+	settled int64
+}
+
+// event queues a game event; a nil-Data EventRoom is the room placeholder,
+// rendered once the change is stored.
+func (t *tx) event(ev game.Event) {
+	t.items = append(t.items, item{ev: Event{Name: ev.Name, Data: ev.Data}})
+}
+
+func (t *tx) room() { t.event(game.RoomEvent()) }
+
+func (t *tx) subscribe(playerID string, unsub bool) {
+	t.items = append(t.items, item{player: playerID, unsub: unsub})
+}
+
+// catchUp queues, for playerID only, the room (if withRoom) and the
+// game's View, rendered once the change is stored.
+func (t *tx) catchUp(playerID string, withRoom bool) {
+	t.items = append(t.items, item{player: playerID, catchUp: true, withRoom: withRoom})
+}
+
+// apply applies what a game step caused.
+func (t *tx) apply(s game.Step) {
+	for _, ev := range s.Events {
+		t.event(ev)
+	}
+	t.settled += int64(s.Settled)
+	switch {
+	case s.Over && t.r.Phase == Playing:
+		t.r.Phase = Over
+	case s.Reopen && t.r.Phase == Playing:
+		t.r.Phase = Waiting
+	}
+}
+
+// sit seats a player; the room starts when that fills it.
+func (t *tx) sit(playerID, name string) error {
+	t.r.Players = append(t.r.Players, Seat{PlayerID: playerID, Name: name, Connected: true})
+	t.subscribe(playerID, false)
+	t.room()
+	if t.r.Phase != Waiting || len(t.r.Players) < t.r.Size {
+		return nil
+	}
+	players := make([]game.Player, len(t.r.Players))
+	for i, s := range t.r.Players {
+		players[i] = game.Player{ID: s.PlayerID, Connected: s.Connected}
+	}
+	var seed [32]byte
+	_, _ = crand.Read(seed[:]) // never fails
+	step, err := t.st.Start(players, t.now, rand.New(rand.NewChaCha8(seed)))
+	if err != nil {
+		return fmt.Errorf("start room %q: %w", t.r.ID, err)
+	}
+	t.r.Phase = Playing
+	t.apply(step)
+	return nil
+}
+
+// unseat removes seat i, for a leave or the end of a reconnect grace.
+func (t *tx) unseat(i int) {
+	id := t.r.Players[i].PlayerID
+	t.r.Players = slices.Delete(t.r.Players, i, i+1)
+	t.subscribe(id, true)
+	if len(t.r.Players) > 0 {
+		t.room()
+	}
+	t.apply(t.st.Leave(id, t.now))
+}
+
+// presence marks seat i connected or not.
+func (t *tx) presence(i int, connected bool) {
+	s := &t.r.Players[i]
+	if s.Connected == connected {
+		return
+	}
+	s.Connected, s.GraceUntil = connected, time.Time{}
+	if !connected {
+		s.GraceUntil = t.now.Add(t.m.grace)
+	}
+	t.room()
+	t.apply(t.st.Presence(s.PlayerID, connected, t.now))
+}
+
+// maxDue bounds the transitions one advance applies: a game whose WakeAt
+// does not move past now would otherwise loop forever.
+const maxDue = 1000
+
+// advance applies the room's timed transitions due at now, earliest first
+// (on a tie, the game's before the ends of graces, in seat order).
+func (t *tx) advance() error {
+	for n := 0; len(t.r.Players) > 0; n++ {
+		if n == maxDue {
+			return fmt.Errorf("room %q: game %q stays due at %v", t.r.ID, t.r.Game, t.now)
+		}
+		gameAt := t.gameWake()
+		if gameAt.After(t.now) {
+			gameAt = time.Time{}
+		}
+		seat, graceAt := -1, time.Time{}
+		for i, s := range t.r.Players {
+			if !s.Connected && !s.GraceUntil.After(t.now) && (seat < 0 || s.GraceUntil.Before(graceAt)) {
+				seat, graceAt = i, s.GraceUntil
+			}
+		}
+		switch {
+		case !gameAt.IsZero() && (seat < 0 || !graceAt.Before(gameAt)):
+			t.apply(t.st.Due(t.now))
+		case seat >= 0:
+			t.m.log.Debug("reconnect grace expired", "room", t.r.ID, "player", t.r.Players[seat].PlayerID)
+			t.unseat(seat)
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// gameWake is the game's next timed transition, while it plays.
+func (t *tx) gameWake() time.Time {
+	if t.r.Phase != Playing {
+		return time.Time{}
+	}
+	return t.st.WakeAt()
+}
+
+// wake is the room's next timed transition, zero if none.
+func (t *tx) wake() time.Time {
+	at := t.gameWake()
+	for _, s := range t.r.Players {
+		if !s.Connected && (at.IsZero() || s.GraceUntil.Before(at)) {
+			at = s.GraceUntil
+		}
+	}
+	return at
+}
+
+// roster is the room as a game sees it.
+func roster(r *Room) game.Roster {
+	ro := game.Roster{ID: r.ID, Size: r.Size, Phase: r.Phase.String(), Players: make([]game.Seat, len(r.Players))}
+	for i, s := range r.Players {
+		ro.Players[i] = game.Seat{ID: s.PlayerID, Name: s.Name, Connected: s.Connected}
+	}
+	return ro
+}
+
+// begin decodes the room's game state for a change at now.
+func (m *Manager) begin(r *Room, now time.Time) (*tx, error) {
+	rules := m.games[r.Game]
+	if rules == nil {
+		return nil, fmt.Errorf("room %q: %w %q", r.ID, errForeignGame, r.Game)
+	}
+	t := &tx{m: m, r: r, rules: rules, now: now}
+	st, err := rules.Decode(r.State)
+	if err != nil {
+		// A damaged state must not stall the room forever: start the game
+		// over, keeping the players.
+		m.log.Error("room state unreadable: game reset", "room", r.ID, "game", r.Game, "err", err)
+		st = rules.New(r.ID, r.Size)
+		if r.Phase != Waiting {
+			r.Phase = Waiting
+			t.room()
+		}
+	}
+	t.st = st
+	return t, nil
+}
+
+// finish encodes the state back into the room.
+func (t *tx) finish() error {
+	b, err := t.st.Encode()
+	if err != nil {
+		return fmt.Errorf("room %q: encode %s state: %w", t.r.ID, t.r.Game, err)
+	}
+	t.r.State = b
+	t.r.WakeAt = t.wake()
+	return nil
+}
+
+// sameRoom reports whether an update changed nothing that is stored.
+func sameRoom(a, b *Room) bool {
+	if a.Phase != b.Phase || a.Size != b.Size || !a.WakeAt.Equal(b.WakeAt) || !bytes.Equal(a.State, b.State) || len(a.Players) != len(b.Players) {
+		return false
+	}
+	for i := range a.Players {
+		x, y := a.Players[i], b.Players[i]
+		if x.PlayerID != y.PlayerID || x.Name != y.Name || x.Connected != y.Connected || !x.GraceUntil.Equal(y.GraceUntil) {
+			return false
+		}
+	}
+	return true
+}
+
 // update applies fn to room id through the store, then queues the events it
-// caused, reschedules the room's timer and publishes the events.
-func (m *Manager) update(ctx context.Context, id string, fn func(r *Room, now time.Time, fx *effects) error) (*Room, error) {
+// caused, reschedules the room's timer and publishes the events. It returns
+// the stored room and the state fn left.
+func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (*Room, game.State, error) {
 	return m.updateRT(ctx, m.runtime(id), fn)
 }
 
-func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(r *Room, now time.Time, fx *effects) error) (*Room, error) {
-	var fx effects
+func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error) (*Room, game.State, error) {
+	var t *tx
 	rt.mu.Lock()
 	r, err := m.store.Update(ctx, rt.id, func(r *Room) error {
-		fx = effects{}
-		return fn(r, m.clock.Now(), &fx)
+		orig := r.Clone()
+		var err error
+		if t, err = m.begin(r, m.clock.Now()); err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if err := t.finish(); err != nil {
+			return err
+		}
+		if sameRoom(orig, r) {
+			return ErrNoChange
+		}
+		return nil
 	})
 	if err != nil {
 		if errors.Is(err, ErrRoomNotFound) {
 			m.forget(rt)
 		}
 		rt.mu.Unlock()
-		return nil, err
+		return nil, nil, err
 	}
-	m.commit(rt, r, &fx)
+	m.commit(rt, r, t)
 	rt.mu.Unlock()
-	m.after(ctx, rt, &fx)
-	return r, nil
+	m.after(ctx, rt, t.settled)
+	return r, t.st, nil
 }
 
-// commit queues fx's items and reschedules the room's timer after r was
-// stored. Called with rt.mu held.
-func (m *Manager) commit(rt *roomRT, r *Room, fx *effects) {
+// commit renders and queues t's items and reschedules the room's timer
+// after r was stored. Called with rt.mu held.
+func (m *Manager) commit(rt *roomRT, r *Room, t *tx) {
+	items := make([]item, 0, len(t.items))
+	var ro *game.Roster
+	roomData := func() any {
+		if ro == nil {
+			x := roster(r)
+			ro = &x
+		}
+		return t.st.Room(*ro)
+	}
+	for _, it := range t.items {
+		it.ev.Game, it.ev.RoomID, it.ev.Seq = r.Game, r.ID, r.Version
+		switch {
+		case len(r.Players) == 0 && (it.player == "" || it.catchUp):
+			// Nobody left to tell: only unsubscribe.
+		case it.catchUp:
+			if r.Seat(it.player) < 0 {
+				continue
+			}
+			ev := it.ev
+			ev.To = it.player
+			if it.withRoom {
+				ev.Name, ev.Data = EventRoom, roomData()
+				items = append(items, item{ev: ev})
+			}
+			for _, v := range t.st.View(it.player, roster(r)) {
+				ev.Name, ev.Data = v.Name, v.Data
+				items = append(items, item{ev: ev})
+			}
+		case it.player == "" && it.ev.Name == EventRoom && it.ev.Data == nil:
+			it.ev.Data = roomData()
+			items = append(items, it)
+		default:
+			items = append(items, it)
+		}
+	}
 	rt.qmu.Lock()
-	rt.queue = append(rt.queue, fx.items...)
+	rt.queue = append(rt.queue, items...)
 	rt.qmu.Unlock()
 	if len(r.Players) == 0 {
 		m.log.Debug("room deleted", "room", r.ID)
 		m.forget(rt)
 		return
 	}
-	m.schedule(rt, nextWake(r))
+	m.schedule(rt, r.WakeAt)
 }
 
 // after does the slow part of an update, outside the locks.
-func (m *Manager) after(ctx context.Context, rt *roomRT, fx *effects) {
-	if fx.settled > 0 {
-		if err := m.store.AddSettled(ctx, fx.settled); err != nil {
+func (m *Manager) after(ctx context.Context, rt *roomRT, settled int64) {
+	if settled > 0 {
+		if err := m.store.AddSettled(ctx, settled); err != nil {
 			m.log.Warn("counting settled rounds", "room", rt.id, "err", err)
 		}
 	}
@@ -244,13 +528,13 @@ func (m *Manager) deliver(it item) {
 	}()
 	switch {
 	case it.player == "":
-		m.log.Debug("publish", "room", it.ev.RoomID, "event", it.ev.Name)
+		m.log.Debug("publish", "room", it.ev.RoomID, "event", it.ev.Name, "seq", it.ev.Seq, "to", it.ev.To)
 		m.notify.Publish(m.ctx, it.ev)
 	case m.sub == nil:
 	case it.unsub:
-		m.sub.Unsubscribe(m.ctx, it.ev.RoomID, it.player)
+		m.sub.Unsubscribe(m.ctx, it.ev.Game, it.ev.RoomID, it.player)
 	default:
-		m.sub.Subscribe(m.ctx, it.ev.RoomID, it.player)
+		m.sub.Subscribe(m.ctx, it.ev.Game, it.ev.RoomID, it.player)
 	}
 }
 
@@ -303,9 +587,7 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 	if stale || closed {
 		return
 	}
-	_, err := m.updateRT(m.ctx, rt, func(r *Room, now time.Time, fx *effects) error {
-		return m.advance(r, now, fx)
-	})
+	_, _, err := m.updateRT(m.ctx, rt, func(t *tx) error { return t.advance() })
 	if err != nil && !errors.Is(err, ErrRoomNotFound) {
 		m.log.Error("room timer", "room", rt.id, "err", err)
 		rt.mu.Lock()
@@ -316,162 +598,9 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 	}
 }
 
-// nextWake returns when the room's next timed transition is due, zero if
-// none.
-func nextWake(r *Room) time.Time {
-	var at time.Time
-	consider := func(t time.Time) {
-		if !t.IsZero() && (at.IsZero() || t.Before(at)) {
-			at = t
-		}
-	}
-	if r.State == Playing {
-		if r.Open {
-			consider(r.Deadline)
-		} else {
-			consider(r.NextRound)
-		}
-	}
-	for _, s := range r.Players {
-		if !s.Connected {
-			consider(s.GraceUntil)
-		}
-	}
-	return at
-}
-
-// advance applies the room's timed transitions due at now, earliest first
-// (on a tie: deadline, then next round, then grace expiries in seat order).
-func (m *Manager) advance(r *Room, now time.Time, fx *effects) error {
-	const (
-		none = iota
-		deadline
-		next
-		grace
-	)
-	for len(r.Players) > 0 {
-		kind, at, seat := none, time.Time{}, -1
-		consider := func(k int, t time.Time, i int) {
-			if !t.IsZero() && !t.After(now) && (kind == none || t.Before(at)) {
-				kind, at, seat = k, t, i
-			}
-		}
-		if r.State == Playing {
-			if r.Open {
-				consider(deadline, r.Deadline, -1)
-			} else {
-				consider(next, r.NextRound, -1)
-			}
-		}
-		for i, s := range r.Players {
-			if !s.Connected {
-				consider(grace, s.GraceUntil, i)
-			}
-		}
-		switch kind {
-		case none:
-			return nil
-		case deadline:
-			if err := m.settle(r, now, fx); err != nil {
-				return err
-			}
-		case next:
-			st := m.openRound(r, now)
-			fx.event(r.ID, EventStart, st)
-		case grace:
-			m.log.Debug("reconnect grace expired", "room", r.ID, "player", r.Players[seat].PlayerID)
-			m.unseat(r, seat, fx)
-		}
-	}
-	return nil
-}
-
-// openRound opens the next round of a full room and returns its "start".
-func (m *Manager) openRound(r *Room, now time.Time) StartEvent {
-	r.State = Playing
-	r.Round++
-	r.Open = true
-	r.Deadline = now.Add(m.roundDur)
-	r.NextRound = time.Time{}
-	for i := range r.Players {
-		r.Players[i].Move = rps.None
-	}
-	return m.start(r)
-}
-
-// settle settles the open round and schedules the next one.
-func (m *Manager) settle(r *Room, now time.Time, fx *effects) error {
-	players := make([]rps.Player, len(r.Players))
-	moves := make(map[string]rps.Move, len(r.Players))
-	for i, s := range r.Players {
-		players[i] = rps.Player{ID: s.PlayerID, Streak: s.Streak, Total: s.Total}
-		moves[s.PlayerID] = s.Move
-	}
-	res, err := rps.Settle(players, moves)
-	if err != nil {
-		return fmt.Errorf("settle room %q round %d: %w", r.ID, r.Round, err)
-	}
-	for i := range r.Players {
-		s := &r.Players[i]
-		s.Streak, s.Total, s.Move = res[i].Streak, res[i].Total, rps.None
-	}
-	r.Open = false
-	r.Deadline = time.Time{}
-	r.NextRound = now.Add(m.gap)
-	fx.settled++
-	fx.event(r.ID, EventResult, ResultEvent{RoomID: r.ID, Round: r.Round, Moves: moves, Players: res})
-	fx.event(r.ID, EventRoom, view(r))
-	m.log.Debug("round settled", "room", r.ID, "round", r.Round)
-	return nil
-}
-
-// unseat removes seat i. A playing room goes back to waiting, its open round
-// (if any) cancelled.
-func (m *Manager) unseat(r *Room, i int, fx *effects) {
-	id := r.Players[i].PlayerID
-	r.Players = append(r.Players[:i], r.Players[i+1:]...)
-	fx.items = append(fx.items, item{ev: Event{RoomID: r.ID}, player: id, unsub: true})
-	if r.State == Playing {
-		r.State = Waiting
-		r.Open = false
-		r.Deadline, r.NextRound = time.Time{}, time.Time{}
-		for j := range r.Players {
-			r.Players[j].Move = rps.None
-		}
-	}
-	if len(r.Players) > 0 {
-		fx.event(r.ID, EventRoom, view(r))
-	}
-}
-
-func view(r *Room) RoomView {
-	v := RoomView{ID: r.ID, Size: r.Size, State: r.State.String(), Round: r.Round, Players: make([]PlayerView, len(r.Players))}
-	for i, s := range r.Players {
-		v.Players[i] = PlayerView{ID: s.PlayerID, Name: s.Name, Connected: s.Connected, Total: s.Total, Streak: s.Streak}
-	}
-	return v
-}
-
-func (m *Manager) status(r *Room, playerID string) *Status {
-	st := &Status{Room: view(r)}
-	if r.State == Playing && r.Open {
-		se := m.start(r)
-		st.Round = &se
-		if i := r.seat(playerID); i >= 0 {
-			st.Move = r.Players[i].Move
-		}
-	}
-	return st
-}
-
-// start returns the "start" payload of r's open round.
-func (m *Manager) start(r *Room) StartEvent {
-	return StartEvent{RoomID: r.ID, Round: r.Round, Deadline: r.Deadline.UnixMilli(), Duration: m.roundDur.Milliseconds()}
-}
-
 func newRoomID() string {
 	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	_, _ = crand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
 }
 
@@ -484,6 +613,10 @@ func checkPlayerID(playerID string) error {
 
 // errRetry: the player's seat moved while we looked; look again.
 var errRetry = errors.New("rooms: retry")
+
+// errForeignGame: a room of a game this Manager does not run (a store
+// shared with processes that run other games).
+var errForeignGame = errors.New("rooms: room of a game not run here:")
 
 // errFull: the room is no longer a match for the join.
 var errFull = errors.New("rooms: room not joinable")

@@ -19,21 +19,26 @@ func TestJoinBadRequest(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
 		name         string
+		game         string
 		player, nick string
 		size         int
+		room         string
 	}{
-		{"empty player id", "", "x", 2},
-		{"long player id", strings.Repeat("p", rooms.MaxPlayerIDLen+1), "x", 2},
-		{"invalid UTF-8 id", "\xff", "x", 2},
-		{"long name", "p", strings.Repeat("n", rooms.MaxNameLen+1), 2},
-		{"invalid UTF-8 name", "p", "\xfe", 2},
-		{"size 1", "p", "x", 1},
-		{"size 9", "p", "x", 9},
-		{"negative size", "p", "x", -2},
+		{"empty player id", "rps", "", "x", 2, ""},
+		{"long player id", "rps", strings.Repeat("p", rooms.MaxPlayerIDLen+1), "x", 2, ""},
+		{"invalid UTF-8 id", "rps", "\xff", "x", 2, ""},
+		{"long name", "rps", "p", strings.Repeat("n", rooms.MaxNameLen+1), 2, ""},
+		{"invalid UTF-8 name", "rps", "p", "\xfe", 2, ""},
+		{"size 1", "rps", "p", "x", 1, ""},
+		{"size 9", "rps", "p", "x", 9, ""},
+		{"negative size", "rps", "p", "x", -2, ""},
+		{"unknown game", "chess", "p", "x", 2, ""},
+		{"no game", "", "p", "x", 2, ""},
+		{"long room id", "rps", "p", "x", 2, strings.Repeat("r", rooms.MaxRoomIDLen+1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.m.Join(ctx(t), tt.player, tt.nick, tt.size)
+			_, err := e.m.Join(ctx(t), tt.game, tt.player, tt.nick, rooms.JoinOptions{Size: tt.size, RoomID: tt.room})
 			wantCode(t, err, rooms.ErrBadRequest, "bad_request")
 		})
 	}
@@ -43,104 +48,105 @@ func TestJoinBadRequest(t *testing.T) {
 func TestJoinFillsRoomAndStarts(t *testing.T) {
 	e := newEnv(t)
 	st := e.join("a", 0) // default size 2
-	equal(t, "status", *st, rooms.Status{Room: rooms.RoomView{
-		ID: st.Room.ID, Size: 2, State: "waiting", Round: 0,
-		Players: []rooms.PlayerView{{ID: "a", Name: "name-a", Connected: true}},
+	equal(t, "status", *st, rooms.Status{Game: "rps", RoomID: st.RoomID, Seq: 1, Room: rps.RoomView{
+		ID: st.RoomID, Size: 2, State: "waiting", Round: 0,
+		Players: []rps.PlayerView{{ID: "a", Name: "name-a", Connected: true}},
 	}})
-	id := st.Room.ID
-	equal(t, "room event", e.nextRoom(id), st.Room)
+	id := st.RoomID
+	equal(t, "room event", e.next(id, rooms.EventRoom), rooms.Event{Game: "rps", RoomID: id, Name: "room", Data: st.Room, Seq: 1})
 	equal(t, "subscribed", e.rec.Subscribed(id), []string{"a"})
 
 	start := e.clock.Now()
 	st = e.join("b", 2)
-	if st.Room.ID != id {
-		t.Fatalf("b joined %s, want %s", st.Room.ID, id)
+	if st.RoomID != id {
+		t.Fatalf("b joined %s, want %s", st.RoomID, id)
 	}
-	want := rooms.RoomView{ID: id, Size: 2, State: "playing", Round: 1, Players: []rooms.PlayerView{
+	want := rps.RoomView{ID: id, Size: 2, State: "playing", Round: 1, Players: []rps.PlayerView{
 		{ID: "a", Name: "name-a", Connected: true},
 		{ID: "b", Name: "name-b", Connected: true},
 	}}
-	equal(t, "room event", e.nextRoom(id), want)
-	wantStart := rooms.StartEvent{RoomID: id, Round: 1, Deadline: start.Add(roundDur).UnixMilli(), Duration: roundDur.Milliseconds()}
-	equal(t, "start event", e.nextStart(id), wantStart)
-	equal(t, "join status", *st, rooms.Status{Room: want, Round: &wantStart})
+	equal(t, "room event", e.next(id, rooms.EventRoom), rooms.Event{Game: "rps", RoomID: id, Name: "room", Data: want, Seq: 2})
+	wantStart := rps.StartEvent{RoomID: id, Round: 1, Deadline: start.Add(roundDur).UnixMilli(), Duration: roundDur.Milliseconds()}
+	startEv := e.next(id, rps.EventStart)
+	equal(t, "start event", startEv, rooms.Event{Game: "rps", RoomID: id, Name: "start", Data: wantStart, Seq: 2})
+	equal(t, "join status", *st, rooms.Status{Game: "rps", RoomID: id, Seq: 2, Room: want, CatchUp: []rooms.Event{{Game: "rps", RoomID: id, To: "b", Name: "start", Data: wantStart, Seq: 2}}})
 	equal(t, "subscribed", e.rec.Subscribed(id), []string{"a", "b"})
 	e.quiet()
 
-	// The payloads encode to the protocol's JSON.
-	b, _ := json.Marshal(wantStart)
-	equal(t, "start JSON", string(b), fmt.Sprintf(`{"roomId":"%s","round":1,"deadline":%d,"duration":10000}`, id, wantStart.Deadline))
-	b, _ = json.Marshal(want)
+	// The payloads encode to the protocol's JSON, with the seq.
+	b, _ := json.Marshal(startEv.Payload())
+	equal(t, "start JSON", string(b), fmt.Sprintf(`{"roomId":"%s","round":1,"deadline":%d,"duration":10000,"seq":2}`, id, wantStart.Deadline))
+	b, _ = json.Marshal(st.RoomPayload())
 	equal(t, "room JSON", string(b), fmt.Sprintf(`{"id":"%s","size":2,"state":"playing","round":1,"players":[`+
 		`{"id":"a","name":"name-a","connected":true,"total":0,"streak":0},`+
-		`{"id":"b","name":"name-b","connected":true,"total":0,"streak":0}]}`, id))
+		`{"id":"b","name":"name-b","connected":true,"total":0,"streak":0}],"seq":2}`, id))
 }
 
 func TestJoinWhileSeatedReturnsSameRoom(t *testing.T) {
 	e := newEnv(t)
-	id := e.join("a", 3).Room.ID
+	id := e.join("a", 3).RoomID
 	e.nextRoom(id)
 	for _, size := range []int{3, 2, 0, 8} {
 		st := e.join("a", size)
-		if st.Room.ID != id || len(st.Room.Players) != 1 {
+		if st.RoomID != id || len(view(st).Players) != 1 || st.Seq != 1 {
 			t.Fatalf("Join again (size %d) = %+v, want room %s with one player", size, st.Room, id)
 		}
 	}
 	e.quiet() // nothing changed
-	if l, _ := e.m.List(ctx(t)); len(l) != 1 {
+	if l, _ := e.m.List(ctx(t), ""); len(l) != 1 {
 		t.Fatalf("List = %+v, want one room", l)
 	}
 }
 
 func TestJoinDefaultName(t *testing.T) {
 	e := newEnv(t)
-	st, err := e.m.Join(ctx(t), "anon", "", 2)
+	st, err := e.m.Join(ctx(t), rps.Name, "anon", "", rooms.JoinOptions{Size: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "name", st.Room.Players[0].Name, "anon")
+	equal(t, "name", view(st).Players[0].Name, "anon")
 }
 
 func TestMatchmakingBySizeOldestFirst(t *testing.T) {
 	e := newEnv(t)
-	r3 := e.join("a", 3).Room.ID
+	r3 := e.join("a", 3).RoomID
 	e.clock.Advance(time.Second)
-	r2 := e.join("b", 2).Room.ID
+	r2 := e.join("b", 2).RoomID
 	e.clock.Advance(time.Second)
-	if got := e.join("c", 3).Room.ID; got != r3 || r3 == r2 {
+	if got := e.join("c", 3).RoomID; got != r3 || r3 == r2 {
 		t.Fatalf("rooms: a=%s b=%s c=%s", r3, r2, got)
 	}
-	if got := e.join("d", 3).Room.ID; got != r3 {
+	if got := e.join("d", 3).RoomID; got != r3 {
 		t.Fatalf("d joined %s, want %s", got, r3)
 	}
 	// r3 is full: e gets a new room.
-	r3b := e.join("e", 3).Room.ID
+	r3b := e.join("e", 3).RoomID
 	if r3b == r3 || r3b == r2 {
 		t.Fatalf("e joined %s", r3b)
 	}
 	e.clock.Advance(time.Second)
 	e.join("f", 2) // fills r2
 	e.clock.Advance(time.Second)
-	r2b := e.join("g", 2).Room.ID // new
+	r2b := e.join("g", 2).RoomID // new
 	// b leaves: r2 and r2b both wait for a player; the older, r2, fills first.
-	if err := e.m.Leave(ctx(t), "b"); err != nil {
+	if err := e.m.Leave(ctx(t), rps.Name, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.join("h", 2).Room.ID; got != r2 {
+	if got := e.join("h", 2).RoomID; got != r2 {
 		t.Fatalf("h joined %s, want the older room %s (newer: %s)", got, r2, r2b)
 	}
-	if got := e.join("i", 2).Room.ID; got != r2b {
+	if got := e.join("i", 2).RoomID; got != r2b {
 		t.Fatalf("i joined %s, want %s", got, r2b)
 	}
-	l, err := e.m.List(ctx(t))
+	l, err := e.m.List(ctx(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "lobby", l, []rooms.RoomSummary{
-		{ID: r3, Size: 3, State: "playing", Players: 3},
-		{ID: r2, Size: 2, State: "playing", Players: 2},
-		{ID: r3b, Size: 3, State: "waiting", Players: 1},
-		{ID: r2b, Size: 2, State: "playing", Players: 2},
+		{ID: r3, Game: "rps", Size: 3, State: "playing", Players: 3},
+		{ID: r2, Game: "rps", Size: 2, State: "playing", Players: 2},
+		{ID: r3b, Game: "rps", Size: 3, State: "waiting", Players: 1},
+		{ID: r2b, Game: "rps", Size: 2, State: "playing", Players: 2},
 	})
 }
 
@@ -149,14 +155,14 @@ func TestEarlySettlement(t *testing.T) {
 	id, start := e.fill("a", "b")
 	e.clock.Advance(time.Second)
 	e.choose("a", 1, "rock")
-	equal(t, "chosen", e.nextChosen(id), rooms.ChosenEvent{RoomID: id, Round: 1, PlayerID: "a"})
+	equal(t, "chosen", e.nextChosen(id), rps.ChosenEvent{RoomID: id, Round: 1, PlayerID: "a"})
 	e.quiet()
 	e.choose("a", 1, "rock") // idempotent retry: no new event
 	e.quiet()
 	e.choose("b", 1, "scissors")
-	equal(t, "chosen", e.nextChosen(id), rooms.ChosenEvent{RoomID: id, Round: 1, PlayerID: "b"})
+	equal(t, "chosen", e.nextChosen(id), rps.ChosenEvent{RoomID: id, Round: 1, PlayerID: "b"})
 	res := e.nextResult(id)
-	equal(t, "result", res, rooms.ResultEvent{
+	equal(t, "result", res, rps.ResultEvent{
 		RoomID: id, Round: 1,
 		Moves:   map[string]rps.Move{"a": rps.Rock, "b": rps.Scissors},
 		Players: []rps.Result{{ID: "a", X: 1, Streak: 1, Score: 1, Total: 1}, {ID: "b", X: -1}},
@@ -165,14 +171,14 @@ func TestEarlySettlement(t *testing.T) {
 	equal(t, "result JSON", string(b), fmt.Sprintf(`{"roomId":"%s","round":1,"moves":{"a":"rock","b":"scissors"},"players":[`+
 		`{"id":"a","x":1,"streak":1,"score":1,"total":1},{"id":"b","x":-1,"streak":0,"score":0,"total":0}]}`, id))
 	v := e.nextRoom(id)
-	equal(t, "roster after result", v.Players, []rooms.PlayerView{
+	equal(t, "roster after result", v.Players, []rps.PlayerView{
 		{ID: "a", Name: "name-a", Connected: true, Total: 1, Streak: 1},
 		{ID: "b", Name: "name-b", Connected: true},
 	})
 	e.quiet()
 
 	// Late or repeated choices for the settled round are refused.
-	wantCode(t, e.m.Choose(ctx(t), "a", 1, "rock"), rooms.ErrRoundClosed, "round_closed")
+	wantCode(t, e.chooseErr("a", 1, "rock"), rps.ErrRoundClosed, "round_closed")
 
 	// The original deadline passes without a second settlement; the next
 	// round starts RoundGap after the settlement.
@@ -180,7 +186,7 @@ func TestEarlySettlement(t *testing.T) {
 	e.quiet()
 	e.clock.Advance(time.Millisecond)
 	st := e.nextStart(id)
-	equal(t, "start 2", st, rooms.StartEvent{RoomID: id, Round: 2, Deadline: e.clock.Now().Add(roundDur).UnixMilli(), Duration: roundDur.Milliseconds()})
+	equal(t, "start 2", st, rps.StartEvent{RoomID: id, Round: 2, Deadline: e.clock.Now().Add(roundDur).UnixMilli(), Duration: roundDur.Milliseconds()})
 	if st.Deadline <= start.Deadline {
 		t.Fatalf("round 2 deadline %d not after round 1's %d", st.Deadline, start.Deadline)
 	}
@@ -198,7 +204,7 @@ func TestDeadlineSettlementWithForfeits(t *testing.T) {
 	e.clock.Advance(roundDur - time.Nanosecond)
 	e.quiet()
 	e.clock.Advance(time.Nanosecond)
-	equal(t, "result", e.nextResult(id), rooms.ResultEvent{
+	equal(t, "result", e.nextResult(id), rps.ResultEvent{
 		RoomID: id, Round: 1,
 		Moves: map[string]rps.Move{"a": rps.None, "b": rps.Paper, "c": rps.None},
 		Players: []rps.Result{
@@ -293,18 +299,18 @@ func TestChooseErrors(t *testing.T) {
 		{"negative round", "b", -1, "rock", rooms.ErrBadRequest, "bad_request"},
 		{"empty player", "", 1, "rock", rooms.ErrBadRequest, "bad_request"},
 		{"not seated", "z", 1, "rock", rooms.ErrNotInRoom, "not_in_room"},
-		{"future round", "b", 2, "rock", rooms.ErrRoundClosed, "round_closed"},
-		{"waiting room", "w", 1, "rock", rooms.ErrRoundClosed, "round_closed"},
-		{"different move", "a", 1, "rock", rooms.ErrAlreadyChosen, "already_chosen"},
+		{"future round", "b", 2, "rock", rps.ErrRoundClosed, "round_closed"},
+		{"waiting room", "w", 1, "rock", rps.ErrRoundClosed, "round_closed"},
+		{"different move", "a", 1, "rock", rps.ErrAlreadyChosen, "already_chosen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := e.m.Choose(ctx(t), tt.player, tt.round, tt.move)
+			err := e.chooseErr(tt.player, tt.round, tt.move)
 			wantCode(t, err, tt.target, tt.code)
 		})
 	}
 	e.quiet()
-	if err := e.m.Choose(ctx(t), "a", 1, "paper"); err != nil {
+	if err := e.chooseErr("a", 1, "paper"); err != nil {
 		t.Fatalf("same move again: %v", err)
 	}
 	e.quiet()
@@ -313,24 +319,24 @@ func TestChooseErrors(t *testing.T) {
 	e.clock.Advance(roundDur)
 	e.nextResult(id)
 	e.nextRoom(id)
-	wantCode(t, e.m.Choose(ctx(t), "b", 1, "rock"), rooms.ErrRoundClosed, "round_closed")
+	wantCode(t, e.chooseErr("b", 1, "rock"), rps.ErrRoundClosed, "round_closed")
 	// During the gap, the next round is not open yet.
-	wantCode(t, e.m.Choose(ctx(t), "b", 2, "rock"), rooms.ErrRoundClosed, "round_closed")
+	wantCode(t, e.chooseErr("b", 2, "rock"), rps.ErrRoundClosed, "round_closed")
 	e.quiet()
 }
 
 func TestOtherErrors(t *testing.T) {
 	e := newEnv(t)
 	c := ctx(t)
-	wantCode(t, e.m.Leave(c, "nobody"), rooms.ErrNotInRoom, "not_in_room")
-	wantCode(t, e.m.Disconnect(c, "nobody"), rooms.ErrNotInRoom, "not_in_room")
-	_, err := e.m.Reconnect(c, "nobody")
+	wantCode(t, e.m.Leave(c, rps.Name, "nobody"), rooms.ErrNotInRoom, "not_in_room")
+	wantCode(t, e.m.Disconnect(c, rps.Name, "nobody"), rooms.ErrNotInRoom, "not_in_room")
+	_, err := e.m.Reconnect(c, rps.Name, "nobody")
 	wantCode(t, err, rooms.ErrNotInRoom, "not_in_room")
-	_, err = e.m.Status(c, "nobody")
+	_, err = e.m.Status(c, rps.Name, "nobody")
 	wantCode(t, err, rooms.ErrNotInRoom, "not_in_room")
-	wantCode(t, e.m.Leave(c, ""), rooms.ErrBadRequest, "bad_request")
-	wantCode(t, e.m.Disconnect(c, ""), rooms.ErrBadRequest, "bad_request")
-	_, err = e.m.Reconnect(c, "")
+	wantCode(t, e.m.Leave(c, rps.Name, ""), rooms.ErrBadRequest, "bad_request")
+	wantCode(t, e.m.Disconnect(c, rps.Name, ""), rooms.ErrBadRequest, "bad_request")
+	_, err = e.m.Reconnect(c, rps.Name, "")
 	wantCode(t, err, rooms.ErrBadRequest, "bad_request")
 	_, err = e.m.Room(c, "nope")
 	if !errors.Is(err, rooms.ErrRoomNotFound) || rooms.ErrorCode(err) != "not_found" {
@@ -347,8 +353,8 @@ func TestErrorCode(t *testing.T) {
 		{nil, ""},
 		{rooms.ErrBadRequest, "bad_request"},
 		{fmt.Errorf("x: %w", rooms.ErrNotInRoom), "not_in_room"},
-		{fmt.Errorf("x: %w", fmt.Errorf("y: %w", rooms.ErrRoundClosed)), "round_closed"},
-		{rooms.ErrAlreadyChosen, "already_chosen"},
+		{fmt.Errorf("x: %w", fmt.Errorf("y: %w", rps.ErrRoundClosed)), "round_closed"},
+		{rps.ErrAlreadyChosen, "already_chosen"},
 		{rooms.ErrClosed, "unavailable"},
 		{errors.New("boom"), "internal"},
 		{fmt.Errorf("x: %w", context.Canceled), "canceled"},
@@ -366,11 +372,11 @@ func TestLeaveCancelsRoundAndRoomRefills(t *testing.T) {
 	id, _ := e.fill("a", "b")
 	e.choose("a", 1, "rock")
 	e.nextChosen(id)
-	if err := e.m.Leave(ctx(t), "b"); err != nil {
+	if err := e.m.Leave(ctx(t), rps.Name, "b"); err != nil {
 		t.Fatal(err)
 	}
 	v := e.nextRoom(id)
-	equal(t, "after leave", v, rooms.RoomView{ID: id, Size: 2, State: "waiting", Round: 1, Players: []rooms.PlayerView{
+	equal(t, "after leave", v, rps.RoomView{ID: id, Size: 2, State: "waiting", Round: 1, Players: []rps.PlayerView{
 		{ID: "a", Name: "name-a", Connected: true},
 	}})
 	equal(t, "subscribed", e.rec.Subscribed(id), []string{"a"})
@@ -380,13 +386,13 @@ func TestLeaveCancelsRoundAndRoomRefills(t *testing.T) {
 	if p := e.clock.Pending(); len(p) != 0 {
 		t.Fatalf("timers armed in a waiting room: %v", p)
 	}
-	wantCode(t, e.m.Choose(ctx(t), "a", 1, "paper"), rooms.ErrRoundClosed, "round_closed")
-	wantCode(t, e.m.Leave(ctx(t), "b"), rooms.ErrNotInRoom, "not_in_room")
+	wantCode(t, e.chooseErr("a", 1, "paper"), rps.ErrRoundClosed, "round_closed")
+	wantCode(t, e.m.Leave(ctx(t), rps.Name, "b"), rooms.ErrNotInRoom, "not_in_room")
 
 	// c fills the room again: round 2 starts.
 	st := e.join("c", 2)
-	if st.Room.ID != id {
-		t.Fatalf("c joined %s, want %s", st.Room.ID, id)
+	if st.RoomID != id {
+		t.Fatalf("c joined %s, want %s", st.RoomID, id)
 	}
 	v = e.nextRoom(id)
 	equal(t, "refilled", ids(v), []string{"a", "c"})
@@ -394,12 +400,12 @@ func TestLeaveCancelsRoundAndRoomRefills(t *testing.T) {
 	if s := e.nextStart(id); s.Round != 2 {
 		t.Fatalf("start round %d, want 2", s.Round)
 	}
-	if st.Round == nil || st.Round.Round != 2 {
-		t.Fatalf("join status round = %+v", st.Round)
+	if r := round(st); r == nil || r.Round != 2 {
+		t.Fatalf("join status round = %+v", r)
 	}
 	// a's moves were cleared with the cancelled round.
-	if st, _ := e.m.Status(ctx(t), "a"); st.Move != rps.None {
-		t.Fatalf("a's move in round 2 = %v", st.Move)
+	if mv := e.move("a"); mv != rps.None {
+		t.Fatalf("a's move in round 2 = %v", mv)
 	}
 	e.choose("a", 2, "paper")
 	e.choose("c", 2, "rock")
@@ -414,11 +420,11 @@ func TestLeaveCancelsRoundAndRoomRefills(t *testing.T) {
 
 func TestLastPlayerLeavingDeletesRoom(t *testing.T) {
 	e := newEnv(t)
-	id := e.join("a", 2).Room.ID
+	id := e.join("a", 2).RoomID
 	e.nextRoom(id)
 	e.join("b", 3)
 	e.nextRoom("")
-	if err := e.m.Leave(ctx(t), "a"); err != nil {
+	if err := e.m.Leave(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
 	e.quiet() // nobody left to tell
@@ -430,7 +436,7 @@ func TestLastPlayerLeavingDeletesRoom(t *testing.T) {
 		t.Fatalf("Stats = %+v", s)
 	}
 	// a can join again, into a new room.
-	if got := e.join("a", 2).Room.ID; got == id {
+	if got := e.join("a", 2).RoomID; got == id {
 		t.Fatal("deleted room reused")
 	}
 }
@@ -440,13 +446,13 @@ func TestGraceExpiryRemovesPlayer(t *testing.T) {
 	id, _ := e.fill("a", "b")
 	e.choose("b", 1, "rock")
 	e.nextChosen(id)
-	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+	if err := e.m.Disconnect(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
 	v := e.nextRoom(id)
-	equal(t, "after disconnect", v.Players[0], rooms.PlayerView{ID: "a", Name: "name-a", Connected: false})
+	equal(t, "after disconnect", v.Players[0], rps.PlayerView{ID: "a", Name: "name-a", Connected: false})
 	equal(t, "state", v.State, "playing")
-	if err := e.m.Disconnect(ctx(t), "a"); err != nil { // again: no-op
+	if err := e.m.Disconnect(ctx(t), rps.Name, "a"); err != nil { // again: no-op
 		t.Fatal(err)
 	}
 	e.quiet()
@@ -473,27 +479,27 @@ func TestGraceExpiryRemovesPlayer(t *testing.T) {
 	e.quiet()
 	e.clock.Advance(time.Nanosecond)
 	v = e.nextRoom(id)
-	equal(t, "after grace", v, rooms.RoomView{ID: id, Size: 2, State: "waiting", Round: 3, Players: []rooms.PlayerView{
+	equal(t, "after grace", v, rps.RoomView{ID: id, Size: 2, State: "waiting", Round: 3, Players: []rps.PlayerView{
 		{ID: "b", Name: "name-b", Connected: true, Total: 3, Streak: 2},
 	}})
 	equal(t, "subscribed", e.rec.Subscribed(id), []string{"b"})
 	e.clock.Advance(time.Hour)
 	e.quiet()
-	_, err := e.m.Reconnect(ctx(t), "a")
+	_, err := e.m.Reconnect(ctx(t), rps.Name, "a")
 	wantCode(t, err, rooms.ErrNotInRoom, "not_in_room")
 }
 
 func TestGraceExpiryOfLastPlayerDeletesRoom(t *testing.T) {
 	e := newEnv(t)
-	id := e.join("a", 2).Room.ID
+	id := e.join("a", 2).RoomID
 	e.nextRoom(id)
-	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+	if err := e.m.Disconnect(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
 	e.nextRoom(id)
 	e.clock.Advance(grace)
 	e.quiet()
-	if l, _ := e.m.List(ctx(t)); len(l) != 0 {
+	if l, _ := e.m.List(ctx(t), ""); len(l) != 0 {
 		t.Fatalf("List = %+v", l)
 	}
 }
@@ -501,7 +507,7 @@ func TestGraceExpiryOfLastPlayerDeletesRoom(t *testing.T) {
 func TestReconnectWithinGrace(t *testing.T) {
 	e := newEnv(t)
 	id, _ := e.fill("a", "b")
-	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+	if err := e.m.Disconnect(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
 	e.nextRoom(id)
@@ -509,46 +515,56 @@ func TestReconnectWithinGrace(t *testing.T) {
 	e.choose("b", 1, "rock")
 	e.nextChosen(id)
 
-	st, err := e.m.Reconnect(ctx(t), "a")
+	st, err := e.m.Reconnect(ctx(t), rps.Name, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := e.nextRoom(id)
 	equal(t, "connected", v.Players[0].Connected, true)
-	equal(t, "status room", st.Room, v)
-	if st.Round == nil || st.Round.Round != 1 || st.Move != rps.None {
+	equal(t, "status room", view(st), v)
+	if r := round(st); r == nil || r.Round != 1 || e.move("a") != rps.None {
 		t.Fatalf("status = %+v", st)
 	}
+	// Then a alone is caught up: the room and the open round.
+	catchUp := []rooms.Event{
+		{Game: "rps", RoomID: id, To: "a", Name: "room", Data: v, Seq: st.Seq},
+		{Game: "rps", RoomID: id, To: "a", Name: "start", Data: *round(st), Seq: st.Seq},
+	}
+	equal(t, "catch-up", []rooms.Event{e.next(id, "room"), e.next(id, "start")}, catchUp)
+	equal(t, "status catch-up", st.CatchUp, catchUp[1:2:2])
 	// a is back in time to play round 1.
 	e.choose("a", 1, "paper")
 	e.nextChosen(id)
 	e.nextResult(id)
 	e.nextRoom(id)
-	// Reconnecting while connected changes nothing.
-	if _, err := e.m.Reconnect(ctx(t), "a"); err != nil {
+	// Reconnecting while connected changes nothing, but catches a up.
+	if st, err = e.m.Reconnect(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
+	}
+	if ev := e.next(id, "room"); ev.To != "a" || ev.Seq != st.Seq {
+		t.Fatalf("catch-up %+v", ev)
 	}
 	e.quiet()
 	// Long after the old grace, a is still seated.
 	e.clock.Advance(gap)
 	e.nextStart(id)
 	e.clock.Advance(grace)
-	st, err = e.m.Status(ctx(t), "a")
-	if err != nil || st.Room.ID != id || len(st.Room.Players) != 2 {
+	st, err = e.m.Status(ctx(t), rps.Name, "a")
+	if err != nil || st.RoomID != id || len(view(st).Players) != 2 {
 		t.Fatalf("Status = %+v, %v", st, err)
 	}
 }
 
 func TestJoinWhileDisconnectedReconnects(t *testing.T) {
 	e := newEnv(t)
-	id := e.join("a", 2).Room.ID
+	id := e.join("a", 2).RoomID
 	e.nextRoom(id)
-	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+	if err := e.m.Disconnect(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
 	e.nextRoom(id)
 	st := e.join("a", 2)
-	equal(t, "room", st.Room.ID, id)
+	equal(t, "room", st.RoomID, id)
 	equal(t, "connected", e.nextRoom(id).Players[0].Connected, true)
 	e.clock.Advance(grace * 2)
 	e.quiet()
@@ -558,21 +574,23 @@ func TestStatus(t *testing.T) {
 	e := newEnv(t)
 	id, start := e.fill("a", "b")
 	e.choose("a", 1, "scissors")
-	st, err := e.m.Status(ctx(t), "a")
+	st, err := e.m.Status(ctx(t), rps.Name, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "round", *st.Round, start)
-	equal(t, "move", st.Move, rps.Scissors)
-	b, _ := json.Marshal(st)
-	if !strings.Contains(string(b), `"move":"scissors"`) || !strings.Contains(string(b), `"round":{"roomId":"`+id) {
+	equal(t, "round", *round(st), start)
+	equal(t, "catch-up", st.CatchUp, []rooms.Event{{Game: "rps", RoomID: id, To: "a", Name: "start", Data: start, Seq: 3}})
+	equal(t, "seq", st.Seq, 3)
+	equal(t, "move", e.move("a"), rps.Scissors)
+	// The catch-up never shows a move.
+	b, _ := json.Marshal([]any{st.RoomPayload(), st.CatchUp[0].Payload()})
+	if strings.Contains(string(b), "scissors") || strings.Contains(string(b), "move") {
 		t.Fatalf("status JSON %s", b)
 	}
-	st, _ = e.m.Status(ctx(t), "b")
-	equal(t, "b's move", st.Move, rps.None)
+	equal(t, "b's move", e.move("b"), rps.None)
 	e.choose("b", 1, "rock")
-	st, _ = e.m.Status(ctx(t), "b")
-	if st.Round != nil || st.Move != rps.None || st.Room.Players[1].Total != 1 {
+	st, _ = e.m.Status(ctx(t), rps.Name, "b")
+	if round(st) != nil || e.move("b") != rps.None || view(st).Players[1].Total != 1 || st.Seq != 4 {
 		t.Fatalf("status after result = %+v", st)
 	}
 }
@@ -585,16 +603,16 @@ func TestLobby(t *testing.T) {
 	}
 	id, _ := e.fill("a", "b")
 	e.clock.Advance(time.Second)
-	id3 := e.join("c", 3).Room.ID
+	id3 := e.join("c", 3).RoomID
 	e.choose("a", 1, "rock")
 	e.choose("b", 1, "rock")
-	l, err := e.m.List(c)
+	l, err := e.m.List(c, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "list", l, []rooms.RoomSummary{
-		{ID: id, Size: 2, State: "playing", Players: 2},
-		{ID: id3, Size: 3, State: "waiting", Players: 1},
+		{ID: id, Game: "rps", Size: 2, State: "playing", Players: 2},
+		{ID: id3, Game: "rps", Size: 3, State: "waiting", Players: 1},
 	})
 	s, err := e.m.Stats(c)
 	if err != nil {
@@ -602,31 +620,50 @@ func TestLobby(t *testing.T) {
 	}
 	equal(t, "stats", s, rooms.Stats{Rooms: 2, Waiting: 1, Playing: 1, Players: 3, RoundsSettled: 1})
 	b, _ := json.Marshal(s)
-	equal(t, "stats JSON", string(b), `{"rooms":2,"waiting":1,"playing":1,"players":3,"roundsSettled":1}`)
-	v, err := e.m.Room(c, id3)
-	if err != nil || v.ID != id3 || len(v.Players) != 1 {
-		t.Fatalf("Room = %+v, %v", v, err)
+	equal(t, "stats JSON", string(b), `{"rooms":2,"waiting":1,"playing":1,"over":0,"players":3,"roundsSettled":1}`)
+	r, err := e.m.Room(c, id3)
+	if err != nil || r.ID != id3 || len(r.Players) != 1 || r.Game != "rps" || r.Phase != rooms.Waiting || r.Version != 1 {
+		t.Fatalf("Room = %+v, %v", r, err)
 	}
+	b, _ = json.Marshal(l)
+	equal(t, "list JSON", string(b), fmt.Sprintf(`[{"id":"%s","game":"rps","size":2,"state":"playing","players":2},`+
+		`{"id":"%s","game":"rps","size":3,"state":"waiting","players":1}]`, id, id3))
+	if l, _ := e.m.List(c, "rps"); len(l) != 2 {
+		t.Fatalf("List(rps) = %+v", l)
+	}
+	_, err = e.m.List(c, "chess")
+	wantCode(t, err, rooms.ErrBadRequest, "bad_request")
 }
 
 func TestOptions(t *testing.T) {
-	if _, err := rooms.New(rooms.Options{RoundGap: -1}); err == nil {
+	if _, err := rps.New(rps.Config{RoundGap: -1}); err == nil {
 		t.Fatal("negative RoundGap accepted")
 	}
+	bad := map[string]rooms.Options{
+		"no games":       {},
+		"repeated game":  {Games: append(games(t, rps.Config{}), games(t, rps.Config{})...)},
+		"negative grace": {Games: games(t, rps.Config{}), ReconnectGrace: -1},
+		"negative sweep": {Games: games(t, rps.Config{}), SweepInterval: -1},
+	}
+	for name, o := range bad {
+		if _, err := rooms.New(o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 	// Zero options: defaults, system clock.
-	m, err := rooms.New(rooms.Options{})
+	m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := ctx(t)
-	if _, err := m.Join(c, "a", "", 0); err != nil {
+	if _, err := m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 0}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := m.Join(c, "b", "", 0)
+	st, err := m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Round == nil || st.Round.Duration != rooms.DefaultRoundDuration.Milliseconds() {
+	if r := round(st); r == nil || r.Duration != rps.DefaultRoundDuration.Milliseconds() {
 		t.Fatalf("status = %+v", st)
 	}
 	if err := m.Shutdown(c); err != nil {
@@ -639,19 +676,19 @@ func TestOptions(t *testing.T) {
 func TestSweep(t *testing.T) {
 	e := newEnv(t)
 	id, _ := e.fill("a", "b")
-	if err := e.m.Disconnect(ctx(t), "a"); err != nil {
+	if err := e.m.Disconnect(ctx(t), rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
 	e.nextRoom(id)
 	if err := e.m.Shutdown(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, e.m.Leave(ctx(t), "a"), rooms.ErrClosed, "unavailable")
+	wantCode(t, e.m.Leave(ctx(t), rps.Name, "a"), rooms.ErrClosed, "unavailable")
 	e.clock.Advance(roundDur)
 	e.quiet() // the stopped manager's timer did not fire
 
 	rec := roomstest.NewRecorder()
-	m2, err := rooms.New(rooms.Options{Store: e.store, Notifier: rec, Clock: e.clock, RoundDuration: roundDur, RoundGap: gap, ReconnectGrace: grace})
+	m2, err := rooms.New(rooms.Options{Games: games(t, rps.Config{RoundDuration: roundDur, RoundGap: gap}), Store: e.store, Notifier: rec, Clock: e.clock, ReconnectGrace: grace})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -677,34 +714,35 @@ func TestNotifierCallsBack(t *testing.T) {
 	var m *rooms.Manager
 	got := make(chan *rooms.Status, 10)
 	n := rooms.NotifierFunc(func(ctx context.Context, ev rooms.Event) {
-		if ev.Name == rooms.EventStart {
-			st, err := m.Status(ctx, "a")
+		if ev.Name == rps.EventStart {
+			st, err := m.Status(ctx, rps.Name, "a")
 			if err != nil {
 				panic(err)
 			}
 			// Choosing from the notifier queues "chosen" after this event.
-			if err := m.Choose(ctx, "a", 1, "rock"); err != nil {
+			if err := m.Act(ctx, rps.Name, "a", rps.Choose(1, "rock")); err != nil {
 				panic(err)
 			}
 			got <- st
 		}
 	})
 	clock := roomstest.NewClock(time.Time{})
-	m, _ = rooms.New(rooms.Options{Notifier: n, Clock: clock})
+	m, _ = rooms.New(rooms.Options{Games: games(t, rps.Config{}), Notifier: n, Clock: clock})
 	defer m.Shutdown(context.Background())
 	c := ctx(t)
-	m.Join(c, "a", "", 2)
-	m.Join(c, "b", "", 2)
+	m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
+	m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2})
 	select {
 	case st := <-got:
-		if st.Round == nil {
+		if round(st) == nil {
 			t.Fatalf("status = %+v", st)
 		}
 	case <-c.Done():
 		t.Fatal("no start")
 	}
-	if st, _ := m.Status(c, "a"); st.Move != rps.Rock {
-		t.Fatalf("move = %v", st.Move)
+	st, _ := m.Status(c, rps.Name, "a")
+	if mv := rpsState(t, m, st.RoomID).Move("a"); mv != rps.Rock {
+		t.Fatalf("move = %v", mv)
 	}
 }
 
@@ -720,11 +758,11 @@ func TestNotifierPanic(t *testing.T) {
 			panic("boom")
 		}
 	})
-	m, _ := rooms.New(rooms.Options{Notifier: n, Clock: roomstest.NewClock(time.Time{})})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Notifier: n, Clock: roomstest.NewClock(time.Time{})})
 	defer m.Shutdown(context.Background())
 	c := ctx(t)
-	m.Join(c, "a", "", 2)
-	m.Join(c, "b", "", 2)
+	m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
+	m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2})
 	mu.Lock()
 	defer mu.Unlock()
 	equal(t, "events", names, []string{"room", "room", "start"})
@@ -738,7 +776,7 @@ func TestSlowNotifierDoesNotBlockOtherRooms(t *testing.T) {
 	var mu sync.Mutex
 	events := map[string][]string{} // room id -> event names
 	n := rooms.NotifierFunc(func(ctx context.Context, ev rooms.Event) {
-		if ev.Name == rooms.EventStart && ev.Data.(rooms.StartEvent).Round == 1 && len(events) == 1 {
+		if ev.Name == rps.EventStart && ev.Data.(rps.StartEvent).Round == 1 && len(events) == 1 {
 			close(blocked)
 			<-release // only the first room's first start blocks
 		}
@@ -746,29 +784,29 @@ func TestSlowNotifierDoesNotBlockOtherRooms(t *testing.T) {
 		events[ev.RoomID] = append(events[ev.RoomID], ev.Name)
 		mu.Unlock()
 	})
-	m, _ := rooms.New(rooms.Options{Notifier: n, Clock: roomstest.NewClock(time.Time{})})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Notifier: n, Clock: roomstest.NewClock(time.Time{})})
 	defer m.Shutdown(context.Background())
 	c := ctx(t)
-	st1, _ := m.Join(c, "a", "", 2)
+	st1, _ := m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
 	joined := make(chan error, 1)
-	go func() { _, err := m.Join(c, "b", "", 2); joined <- err }()
+	go func() { _, err := m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2}); joined <- err }()
 	<-blocked
 	// Room 1's "start" is stuck in b's Join. Another room works meanwhile.
-	st2, err := m.Join(c, "x", "", 2)
+	st2, err := m.Join(c, rps.Name, "x", "", rooms.JoinOptions{Size: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Join(c, "y", "", 2); err != nil {
+	if _, err := m.Join(c, rps.Name, "y", "", rooms.JoinOptions{Size: 2}); err != nil {
 		t.Fatal(err)
 	}
 	// An event of room 1 caused meanwhile waits for the stuck one: the call
 	// that caused it returns without publishing it.
-	if err := m.Choose(c, "a", 1, "rock"); err != nil {
+	if err := m.Act(c, rps.Name, "a", rps.Choose(1, "rock")); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	equal(t, "room 1 events while stuck", events[st1.Room.ID], []string{"room", "room"})
-	equal(t, "room 2 events while room 1 stuck", events[st2.Room.ID], []string{"room", "room", "start"})
+	equal(t, "room 1 events while stuck", events[st1.RoomID], []string{"room", "room"})
+	equal(t, "room 2 events while room 1 stuck", events[st2.RoomID], []string{"room", "room", "start"})
 	mu.Unlock()
 	close(release)
 	if err := <-joined; err != nil {
@@ -776,7 +814,7 @@ func TestSlowNotifierDoesNotBlockOtherRooms(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	equal(t, "room 1 events", events[st1.Room.ID], []string{"room", "room", "start", "chosen"})
+	equal(t, "room 1 events", events[st1.RoomID], []string{"room", "room", "start", "chosen"})
 }
 
 func TestChannel(t *testing.T) {
@@ -807,14 +845,14 @@ func TestTimerRetriesStoreErrors(t *testing.T) {
 	store := &flakyStore{MemoryStore: rooms.NewMemoryStore()}
 	clock := roomstest.NewClock(time.Time{})
 	rec := roomstest.NewRecorder()
-	m, _ := rooms.New(rooms.Options{Store: store, Notifier: rec, Clock: clock})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: store, Notifier: rec, Clock: clock})
 	defer m.Shutdown(context.Background())
-	e := &env{t: t, m: m, clock: clock, rec: rec}
+	e := &env{t: t, m: m, clock: clock, rec: rec, seqs: map[string]uint64{}}
 	id, _ := e.fill("a", "b")
 	store.mu.Lock()
 	store.failing = true
 	store.mu.Unlock()
-	clock.Advance(rooms.DefaultRoundDuration + 2*time.Second) // two failed attempts
+	clock.Advance(rps.DefaultRoundDuration + 2*time.Second) // two failed attempts
 	e.quiet()
 	store.mu.Lock()
 	store.failing = false

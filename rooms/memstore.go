@@ -3,9 +3,11 @@ package rooms
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // MemoryStore is a Store held in memory, for a single process. It is safe for
@@ -17,13 +19,15 @@ type MemoryStore struct {
 	// A stored *Room is never modified (Update stores a new copy), so its
 	// fields can be read after mu is released.
 	rooms   map[string]*Room
-	seats   map[string]string // player id -> room id
+	seats   map[seatKey]string // (game, player id) -> room id
 	settled int64
 }
 
+type seatKey struct{ game, player string }
+
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{rooms: map[string]*Room{}, seats: map[string]string{}}
+	return &MemoryStore{rooms: map[string]*Room{}, seats: map[seatKey]string{}}
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -42,6 +46,7 @@ func (s *MemoryStore) Create(ctx context.Context, r *Room) error {
 		return fmt.Errorf("create room %q: %w", r.ID, ErrRoomExists)
 	}
 	c := r.Clone()
+	c.Version = 1
 	if err := s.reseat(nil, c); err != nil {
 		return err
 	}
@@ -53,19 +58,19 @@ func (s *MemoryStore) Create(ctx context.Context, r *Room) error {
 // new (no players for a deleted room), or fails without changing anything.
 func (s *MemoryStore) reseat(old, new *Room) error {
 	for _, p := range new.Players {
-		if id, ok := s.seats[p.PlayerID]; ok && id != new.ID {
+		if id, ok := s.seats[seatKey{new.Game, p.PlayerID}]; ok && id != new.ID {
 			return fmt.Errorf("seat %q in room %q: %w", p.PlayerID, new.ID, ErrPlayerSeated)
 		}
 	}
 	if old != nil {
 		for _, p := range old.Players {
-			if new.seat(p.PlayerID) < 0 {
-				delete(s.seats, p.PlayerID)
+			if new.Seat(p.PlayerID) < 0 {
+				delete(s.seats, seatKey{old.Game, p.PlayerID})
 			}
 		}
 	}
 	for _, p := range new.Players {
-		s.seats[p.PlayerID] = new.ID
+		s.seats[seatKey{new.Game, p.PlayerID}] = new.ID
 	}
 	return nil
 }
@@ -96,10 +101,12 @@ func (s *MemoryStore) Update(ctx context.Context, id string, fn func(r *Room) er
 		return nil, fmt.Errorf("update room %q: %w", id, ErrRoomNotFound)
 	}
 	r := old.Clone()
-	if err := fn(r); err != nil {
+	if err := fn(r); errors.Is(err, ErrNoChange) {
+		return old.Clone(), nil
+	} else if err != nil {
 		return nil, err
 	}
-	r.ID = id
+	r.ID, r.Game, r.Created, r.Version = old.ID, old.Game, old.Created, old.Version+1
 	if err := s.reseat(old, r); err != nil {
 		return nil, err
 	}
@@ -112,24 +119,24 @@ func (s *MemoryStore) Update(ctx context.Context, id string, fn func(r *Room) er
 }
 
 // PlayerRoom implements Store.
-func (s *MemoryStore) PlayerRoom(ctx context.Context, playerID string) (string, error) {
+func (s *MemoryStore) PlayerRoom(ctx context.Context, game, playerID string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.seats[playerID], nil
+	return s.seats[seatKey{game, playerID}], nil
 }
 
 // Waiting implements Store.
-func (s *MemoryStore) Waiting(ctx context.Context, size int) ([]string, error) {
+func (s *MemoryStore) Waiting(ctx context.Context, game string, size int) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	var rs []*Room
 	for _, r := range s.rooms {
-		if r.Size == size && r.State == Waiting && len(r.Players) < r.Size {
+		if r.Game == game && r.Size == size && r.Joinable() {
 			rs = append(rs, r)
 		}
 	}
@@ -143,18 +150,54 @@ func (s *MemoryStore) Waiting(ctx context.Context, size int) ([]string, error) {
 }
 
 // List implements Store.
-func (s *MemoryStore) List(ctx context.Context) ([]*Room, error) {
+func (s *MemoryStore) List(ctx context.Context, game string) ([]*Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	rs := make([]*Room, 0, len(s.rooms))
 	for _, r := range s.rooms {
-		rs = append(rs, r.Clone())
+		if game == "" || r.Game == game {
+			rs = append(rs, r.Clone())
+		}
 	}
 	s.mu.Unlock()
 	sortRooms(rs)
 	return rs, nil
+}
+
+// Due implements Store. It looks at every room: a single process's own
+// timers do the work, so this only runs when a Manager sweeps.
+func (s *MemoryStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type due struct {
+		id string
+		at time.Time
+	}
+	var ds []due
+	s.mu.Lock()
+	for _, r := range s.rooms {
+		if !r.WakeAt.IsZero() && !r.WakeAt.After(now) {
+			ds = append(ds, due{r.ID, r.WakeAt})
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(ds, func(a, b due) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	if limit > 0 && len(ds) > limit {
+		ds = ds[:limit]
+	}
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.id
+	}
+	return ids, nil
 }
 
 // sortRooms sorts oldest first, ties broken by id.

@@ -3,43 +3,44 @@ package rooms
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/rpsio/rpsio/game"
 )
 
 // Defaults and limits.
 const (
-	DefaultRoundDuration  = 10 * time.Second
-	DefaultRoundGap       = 3 * time.Second
 	DefaultReconnectGrace = 30 * time.Second
-
-	DefaultSize = 2 // room size when Join is given 0
-	MinSize     = 2
-	MaxSize     = 8
+	// DefaultSweepLimit is how many due rooms Sweep takes from the store
+	// at a time.
+	DefaultSweepLimit = 100
 
 	MaxPlayerIDLen = 128 // bytes
 	MaxNameLen     = 64  // bytes
 )
 
-// Options configure a Manager. The zero value is usable: every zero field
+// Options configure a Manager. Games is required; every other zero field
 // gets the default documented on it. Negative durations are an error.
 type Options struct {
+	// Games are the games the Manager runs rooms of, each under its
+	// Name(), which must be unique.
+	Games []game.Rules
 	// Store holds the rooms. Default: NewMemoryStore().
 	Store Store
 	// Notifier receives the events. Default: events are dropped. If it also
 	// implements Subscriber, it is told who sits where.
 	Notifier Notifier
-	// RoundDuration is how long a round stays open. Default 10s.
-	RoundDuration time.Duration
-	// RoundGap is the pause between a result and the next round's start.
-	// Default 3s.
-	RoundGap time.Duration
-	// NoRoundGap starts the next round right after a result; RoundGap is
-	// then ignored. (A zero RoundGap means the default, as every zero here.)
-	NoRoundGap bool
 	// ReconnectGrace is how long a disconnected player keeps the seat.
 	// Default 30s.
 	ReconnectGrace time.Duration
+	// SweepInterval, if positive, makes the Manager call Sweep that often:
+	// with a store shared by several processes, it applies what is due in
+	// rooms whose timers were held by a process that died. Default 0: no
+	// sweeping (each process's own timers suffice for a store it alone
+	// uses).
+	SweepInterval time.Duration
 	// Clock tells the time and runs the timers. Default: the system clock
 	// (time.Now, time.AfterFunc). Tests can drive time with a fake one, e.g.
 	// roomstest.Clock.
@@ -73,24 +74,30 @@ type discard struct{}
 func (discard) Publish(ctx context.Context, ev Event) {}
 
 // withDefaults returns o with every zero field set to its default, or an
-// error for negative durations.
+// error.
 func (o Options) withDefaults() (Options, error) {
-	if o.RoundDuration < 0 || o.RoundGap < 0 || o.ReconnectGrace < 0 {
+	if o.ReconnectGrace < 0 || o.SweepInterval < 0 {
 		return o, errors.New("rooms: negative duration in Options")
+	}
+	if len(o.Games) == 0 {
+		return o, errors.New("rooms: no games in Options")
+	}
+	seen := map[string]bool{}
+	for _, g := range o.Games {
+		n := g.Name()
+		if n == "" || len(n) > MaxGameLen || seen[n] {
+			return o, fmt.Errorf("rooms: game name %q empty, too long or repeated", n)
+		}
+		seen[n] = true
+		if min, max, def := g.Sizes(); min < 1 || max > MaxRoomSize || def < min || def > max {
+			return o, fmt.Errorf("rooms: game %q: bad sizes %d..%d (default %d)", n, min, max, def)
+		}
 	}
 	if o.Store == nil {
 		o.Store = NewMemoryStore()
 	}
 	if o.Notifier == nil {
 		o.Notifier = discard{}
-	}
-	if o.RoundDuration == 0 {
-		o.RoundDuration = DefaultRoundDuration
-	}
-	if o.NoRoundGap {
-		o.RoundGap = 0
-	} else if o.RoundGap == 0 {
-		o.RoundGap = DefaultRoundGap
 	}
 	if o.ReconnectGrace == 0 {
 		o.ReconnectGrace = DefaultReconnectGrace

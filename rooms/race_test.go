@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -19,13 +20,13 @@ import (
 // consistently with the outcome of b's racing choice.
 func checkOnce(t *testing.T, i int, rec *roomstest.Recorder, chooseErr error) {
 	t.Helper()
-	var results []rooms.ResultEvent
+	var results []rps.ResultEvent
 	chosen := 0
 	for _, ev := range rec.Events() {
 		switch ev.Name {
-		case rooms.EventResult:
-			results = append(results, ev.Data.(rooms.ResultEvent))
-		case rooms.EventChosen:
+		case rps.EventResult:
+			results = append(results, ev.Data.(rps.ResultEvent))
+		case rps.EventChosen:
 			chosen++
 		}
 	}
@@ -38,7 +39,7 @@ func checkOnce(t *testing.T, i int, rec *roomstest.Recorder, chooseErr error) {
 		if r.Moves["b"] != rps.Paper || chosen != 2 {
 			t.Fatalf("iteration %d: b's choice accepted, but result %+v (%d chosen)", i, r, chosen)
 		}
-	case errors.Is(chooseErr, rooms.ErrRoundClosed):
+	case errors.Is(chooseErr, rps.ErrRoundClosed):
 		if r.Moves["b"] != rps.None || chosen != 1 {
 			t.Fatalf("iteration %d: b's choice refused, but result %+v (%d chosen)", i, r, chosen)
 		}
@@ -58,17 +59,17 @@ func TestSettleExactlyOnceFakeClock(t *testing.T) {
 	for i := range n {
 		clock := roomstest.NewClock(time.Time{})
 		rec := roomstest.NewRecorder()
-		m, err := rooms.New(rooms.Options{Notifier: rec, Clock: clock})
+		m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Notifier: rec, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := context.Background()
-		m.Join(c, "a", "", 2)
-		m.Join(c, "b", "", 2)
-		if err := m.Choose(c, "a", 1, "rock"); err != nil {
+		m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
+		m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2})
+		if err := m.Act(c, rps.Name, "a", rps.Choose(1, "rock")); err != nil {
 			t.Fatal(err)
 		}
-		clock.Advance(rooms.DefaultRoundDuration - time.Millisecond)
+		clock.Advance(rps.DefaultRoundDuration - time.Millisecond)
 		var wg sync.WaitGroup
 		var chooseErr error
 		go1 := make(chan struct{})
@@ -81,7 +82,7 @@ func TestSettleExactlyOnceFakeClock(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-go1
-			chooseErr = m.Choose(c, "b", 1, "paper")
+			chooseErr = m.Act(c, rps.Name, "b", rps.Choose(1, "paper"))
 		}()
 		close(go1)
 		wg.Wait()
@@ -105,17 +106,17 @@ func TestSettleExactlyOnceRealClock(t *testing.T) {
 	skipped := 0
 	for i := range n {
 		rec := roomstest.NewRecorder()
-		m, err := rooms.New(rooms.Options{Notifier: rec, RoundDuration: 5 * time.Millisecond, RoundGap: time.Hour})
+		m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{RoundDuration: 5 * time.Millisecond, RoundGap: time.Hour}), Notifier: rec})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := context.Background()
-		m.Join(c, "a", "", 2)
-		st, err := m.Join(c, "b", "", 2)
+		m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
+		st, err := m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Choose(c, "a", 1, "rock"); err != nil {
+		if err := m.Act(c, rps.Name, "a", rps.Choose(1, "rock")); err != nil {
 			// Too slow a machine for this iteration: a missed the round.
 			m.Shutdown(c)
 			skipped++
@@ -123,9 +124,9 @@ func TestSettleExactlyOnceRealClock(t *testing.T) {
 		}
 		// Choose at the deadline, give or take a little (the deadline is
 		// truncated to the millisecond, and timers fire a little late).
-		deadline := time.UnixMilli(st.Round.Deadline).Add(time.Duration(rand.IntN(1500)-1000) * time.Microsecond)
+		deadline := time.UnixMilli(round(st).Deadline).Add(time.Duration(rand.IntN(1500)-1000) * time.Microsecond)
 		<-time.After(time.Until(deadline))
-		chooseErr := m.Choose(c, "b", 1, "paper")
+		chooseErr := m.Act(c, rps.Name, "b", rps.Choose(1, "paper"))
 		// Wait for the result, whoever settles.
 		wctx, cancel := context.WithTimeout(c, 5*time.Second)
 		for {
@@ -133,7 +134,7 @@ func TestSettleExactlyOnceRealClock(t *testing.T) {
 			if err != nil {
 				t.Fatalf("iteration %d: %v", i, err)
 			}
-			if ev.Name == rooms.EventResult {
+			if ev.Name == rps.EventResult {
 				break
 			}
 		}
@@ -155,7 +156,7 @@ func TestSettleExactlyOnceRealClock(t *testing.T) {
 func TestConcurrentJoins(t *testing.T) {
 	rec := roomstest.NewRecorder()
 	store := rooms.NewMemoryStore()
-	m, _ := rooms.New(rooms.Options{Store: store, Notifier: rec, Clock: roomstest.NewClock(time.Time{})})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: store, Notifier: rec, Clock: roomstest.NewClock(time.Time{})})
 	defer m.Shutdown(context.Background())
 	c := ctx(t)
 	const n = 120
@@ -166,12 +167,12 @@ func TestConcurrentJoins(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			p := fmt.Sprint("p", i%(n/2)) // every player joins twice, concurrently
-			st, err := m.Join(c, p, "", 2+i%3)
+			st, err := m.Join(c, rps.Name, p, "", rooms.JoinOptions{Size: 2 + i%3})
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			got[i] = st.Room.ID
+			got[i] = st.RoomID
 		}()
 	}
 	wg.Wait()
@@ -191,7 +192,7 @@ func TestConcurrentJoins(t *testing.T) {
 func checkInvariants(t *testing.T, m *rooms.Manager, store *rooms.MemoryStore) {
 	t.Helper()
 	c := ctx(t)
-	rs, err := store.List(c)
+	rs, err := store.List(c, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,18 +201,29 @@ func checkInvariants(t *testing.T, m *rooms.Manager, store *rooms.MemoryStore) {
 		if len(r.Players) == 0 || len(r.Players) > r.Size {
 			t.Fatalf("room %s has %d players, size %d", r.ID, len(r.Players), r.Size)
 		}
-		if (r.State == rooms.Playing) != (len(r.Players) == r.Size) {
-			t.Fatalf("room %s is %v with %d/%d players", r.ID, r.State, len(r.Players), r.Size)
+		if (r.Phase == rooms.Playing) != (len(r.Players) == r.Size) {
+			t.Fatalf("room %s is %v with %d/%d players", r.ID, r.Phase, len(r.Players), r.Size)
 		}
-		if r.Open && r.State != rooms.Playing {
+		gs, err := m.Rules(rps.Name).Decode(r.State)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := gs.(*rps.State)
+		if st.Open && r.Phase != rooms.Playing {
 			t.Fatalf("room %s: open round while waiting", r.ID)
+		}
+		if r.Phase == rooms.Playing && len(st.Players) != len(r.Players) {
+			t.Fatalf("room %s: %d standings for %d players", r.ID, len(st.Players), len(r.Players))
+		}
+		if !r.WakeAt.IsZero() != (r.Phase == rooms.Playing || slices.ContainsFunc(r.Players, func(s rooms.Seat) bool { return !s.Connected })) {
+			t.Fatalf("room %s: %v with wakeAt %v", r.ID, r.Phase, r.WakeAt)
 		}
 		for _, p := range r.Players {
 			if other, dup := seen[p.PlayerID]; dup {
 				t.Fatalf("player %s seated in %s and %s", p.PlayerID, other, r.ID)
 			}
 			seen[p.PlayerID] = r.ID
-			if id, _ := store.PlayerRoom(c, p.PlayerID); id != r.ID {
+			if id, _ := store.PlayerRoom(c, rps.Name, p.PlayerID); id != r.ID {
 				t.Fatalf("index has %s in %q, room %s has them", p.PlayerID, id, r.ID)
 			}
 		}
@@ -229,16 +241,15 @@ func TestStress(t *testing.T) {
 	var mu sync.Mutex
 	results := map[string]int{}
 	n := rooms.NotifierFunc(func(_ context.Context, ev rooms.Event) {
-		if ev.Name == rooms.EventResult {
-			r := ev.Data.(rooms.ResultEvent)
+		if ev.Name == rps.EventResult {
+			r := ev.Data.(rps.ResultEvent)
 			mu.Lock()
 			results[fmt.Sprint(r.RoomID, "/", r.Round)]++
 			mu.Unlock()
 		}
 	})
 	store := rooms.NewMemoryStore()
-	m, _ := rooms.New(rooms.Options{Store: store, Notifier: n, RoundDuration: 3 * time.Millisecond,
-		RoundGap: time.Millisecond, ReconnectGrace: 5 * time.Millisecond})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{RoundDuration: 3 * time.Millisecond, RoundGap: time.Millisecond}), Store: store, Notifier: n, ReconnectGrace: 5 * time.Millisecond})
 	c := ctx(t)
 	stop := time.Now().Add(dur)
 	var wg sync.WaitGroup
@@ -252,18 +263,18 @@ func TestStress(t *testing.T) {
 				var err error
 				switch k := r.IntN(10); {
 				case k < 3:
-					_, err = m.Join(c, p, "", 2+r.IntN(3))
+					_, err = m.Join(c, rps.Name, p, "", rooms.JoinOptions{Size: 2 + r.IntN(3)})
 				case k < 7:
 					var st *rooms.Status
-					if st, err = m.Status(c, p); err == nil && st.Round != nil {
-						err = m.Choose(c, p, st.Round.Round, []string{"rock", "paper", "scissors"}[r.IntN(3)])
+					if st, err = m.Status(c, rps.Name, p); err == nil && round(st) != nil {
+						err = m.Act(c, rps.Name, p, rps.Choose(round(st).Round, []string{"rock", "paper", "scissors"}[r.IntN(3)]))
 					}
 				case k < 8:
-					err = m.Disconnect(c, p)
+					err = m.Disconnect(c, rps.Name, p)
 				case k < 9:
-					_, err = m.Reconnect(c, p)
+					_, err = m.Reconnect(c, rps.Name, p)
 				default:
-					err = m.Leave(c, p)
+					err = m.Leave(c, rps.Name, p)
 				}
 				switch rooms.ErrorCode(err) {
 				case "", "not_in_room", "round_closed", "already_chosen":
@@ -299,27 +310,27 @@ func TestStress(t *testing.T) {
 func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	baseline := runtime.NumGoroutine()
 	rec := roomstest.NewRecorder()
-	m, _ := rooms.New(rooms.Options{Notifier: rec, RoundDuration: 2 * time.Millisecond, RoundGap: time.Millisecond})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{RoundDuration: 2 * time.Millisecond, RoundGap: time.Millisecond}), Notifier: rec})
 	c := ctx(t)
 	for i := range 20 {
-		m.Join(c, fmt.Sprint("p", i), "", 2)
+		m.Join(c, rps.Name, fmt.Sprint("p", i), "", rooms.JoinOptions{Size: 2})
 	}
-	m.Disconnect(c, "p0") // a grace timer
+	m.Disconnect(c, rps.Name, "p0") // a grace timer
 	// Let a few rounds run on the timers.
 	for results := 0; results < 10; {
 		ev, err := rec.Next(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev.Name == rooms.EventResult {
+		if ev.Name == rps.EventResult {
 			results++
 		}
 	}
 	// A room with long timers, armed but not due.
-	m2, _ := rooms.New(rooms.Options{})
-	m2.Join(c, "x", "", 2)
-	m2.Join(c, "y", "", 2)
-	m2.Disconnect(c, "x")
+	m2, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{})})
+	m2.Join(c, rps.Name, "x", "", rooms.JoinOptions{Size: 2})
+	m2.Join(c, rps.Name, "y", "", rooms.JoinOptions{Size: 2})
+	m2.Disconnect(c, rps.Name, "x")
 
 	if err := m.Shutdown(c); err != nil {
 		t.Fatal(err)
@@ -327,7 +338,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	if err := m2.Shutdown(c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Join(c, "late", "", 2); !errors.Is(err, rooms.ErrClosed) {
+	if _, err := m.Join(c, rps.Name, "late", "", rooms.JoinOptions{Size: 2}); !errors.Is(err, rooms.ErrClosed) {
 		t.Fatalf("Join after Shutdown: %v", err)
 	}
 	if err := m.Shutdown(c); err != nil { // again
@@ -355,16 +366,16 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 func TestShutdownTimeout(t *testing.T) {
 	stuck := make(chan struct{})
 	n := rooms.NotifierFunc(func(ctx context.Context, ev rooms.Event) {
-		if ev.Name == rooms.EventStart {
+		if ev.Name == rps.EventStart {
 			close(stuck)
 			<-ctx.Done()
 		}
 	})
-	m, _ := rooms.New(rooms.Options{Notifier: n, Clock: roomstest.NewClock(time.Time{})})
+	m, _ := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Notifier: n, Clock: roomstest.NewClock(time.Time{})})
 	c := ctx(t)
-	m.Join(c, "a", "", 2)
+	m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
 	joined := make(chan struct{})
-	go func() { m.Join(c, "b", "", 2); close(joined) }()
+	go func() { m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2}); close(joined) }()
 	<-stuck
 	sctx, cancel := context.WithTimeout(c, 20*time.Millisecond)
 	defer cancel()

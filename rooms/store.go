@@ -2,72 +2,101 @@ package rooms
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
-	"github.com/rpsio/rpsio/game/rps"
+	"github.com/rpsio/rpsio/game"
 )
 
-// State is a room's state.
-type State uint8
+// Phase is where a room is in its life.
+type Phase uint8
 
-// The room states.
+// The phases.
 const (
-	// Waiting: the room has free seats; no round is played.
-	Waiting State = iota
-	// Playing: every seat is taken; rounds follow one another.
+	// Waiting: the room has free seats and waits for players to start.
+	Waiting Phase = iota
+	// Playing: the game runs (every seat was taken when it started).
 	Playing
+	// Over: the game ended; the room stays until its players leave.
+	Over
 )
 
-// String returns "waiting" or "playing", the wire names of the states.
-func (s State) String() string {
-	if s == Playing {
-		return "playing"
+var phaseNames = [...]string{Waiting: "waiting", Playing: "playing", Over: "over"}
+
+// String returns "waiting", "playing" or "over", the wire names.
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
 	}
-	return "waiting"
+	return fmt.Sprintf("Phase(%d)", uint8(p))
 }
 
-// Room is the stored state of a room: plain data that a Store can copy and
-// serialize. Only the Manager changes it, through Store.Update.
+// MarshalText encodes the phase as its name.
+func (p Phase) MarshalText() ([]byte, error) {
+	if int(p) >= len(phaseNames) {
+		return nil, fmt.Errorf("rooms: invalid phase %d", uint8(p))
+	}
+	return []byte(phaseNames[p]), nil
+}
+
+// UnmarshalText decodes a phase name.
+func (p *Phase) UnmarshalText(b []byte) error {
+	for i, n := range phaseNames {
+		if string(b) == n {
+			*p = Phase(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("rooms: unknown phase %.16q", b)
+}
+
+// Room is a room as stored: plain data, the same for every game and every
+// store, encoded as JSON by [EncodeRoom] (what a store shared between
+// processes keeps). Only the Manager changes it, through Store.Update.
 type Room struct {
-	ID      string
-	Size    int    // number of seats, MinSize..MaxSize
-	State   State  // Playing exactly when the room is full
-	Round   int    // number of the open round or of the last one; 0 before the first
-	Open    bool   // round Round is accepting moves (State == Playing)
-	Players []Seat // in the order they sat down; len(Players) <= Size
-
-	// Deadline of the open round (Open).
-	Deadline time.Time
-	// When the next round opens (State == Playing && !Open).
-	NextRound time.Time
+	ID   string `json:"id"`
+	Game string `json:"game"` // game.Rules.Name()
+	Size int    `json:"size"` // number of seats
+	// Phase is Playing or Over only once the room was full; a playing room
+	// may have free seats (a player left a gold game).
+	Phase   Phase  `json:"phase"`
+	Players []Seat `json:"players"` // in the order they sat down; at most Size
+	// State is the game's state, game.State.Encode().
+	State json.RawMessage `json:"state"`
+	// WakeAt is when the room has a timed transition due: the earliest of
+	// the game's WakeAt and the ends of the reconnect graces; zero if none.
+	// Stores index it for Due.
+	WakeAt time.Time `json:"wakeAt,omitzero"`
+	// Version is 1 when created and incremented by every Update that
+	// stores a change. Events carry it as "seq".
+	Version uint64 `json:"version"`
 	// Created orders matchmaking: the oldest waiting room fills first.
-	Created time.Time
+	Created time.Time `json:"created"`
 }
 
-// Seat is a player's seat in a room.
+// Seat is a player's seat in a room. Nothing in it is game-specific.
 type Seat struct {
-	PlayerID  string
-	Name      string
-	Connected bool
+	PlayerID  string `json:"id"`
+	Name      string `json:"name"`
+	Connected bool   `json:"connected"`
 	// GraceUntil is when a disconnected player loses the seat (zero when
 	// connected).
-	GraceUntil time.Time
-	Streak     int
-	Total      int
-	// Move is the player's move in the open round, rps.None if they have not
-	// chosen yet (or no round is open).
-	Move rps.Move
+	GraceUntil time.Time `json:"graceUntil,omitzero"`
 }
 
 // Clone returns a deep copy of r.
 func (r *Room) Clone() *Room {
 	c := *r
-	c.Players = append([]Seat(nil), r.Players...)
+	c.Players = slices.Clone(r.Players)
+	c.State = slices.Clone(r.State)
 	return &c
 }
 
-func (r *Room) seat(playerID string) int {
+// Seat returns the index of playerID's seat, -1 if they have none.
+func (r *Room) Seat(playerID string) int {
 	for i := range r.Players {
 		if r.Players[i].PlayerID == playerID {
 			return i
@@ -76,52 +105,75 @@ func (r *Room) seat(playerID string) int {
 	return -1
 }
 
+// Joinable reports whether the room takes players: waiting, with a free
+// seat.
+func (r *Room) Joinable() bool { return r.Phase == Waiting && len(r.Players) < r.Size }
+
 // Errors a Store returns (possibly wrapped).
 var (
 	// ErrRoomNotFound: no room has that id. Its code is "not_found".
-	ErrRoomNotFound = &Error{"not_found", "room not found"}
+	ErrRoomNotFound = game.NewError("not_found", "room not found")
 	// ErrRoomExists: Create was given an id already in use.
 	ErrRoomExists = errors.New("rooms: room already exists")
 	// ErrPlayerSeated: a player added by Create or Update already sits in
-	// another room.
-	ErrPlayerSeated = errors.New("rooms: player already seated in another room")
+	// another room of the same game.
+	ErrPlayerSeated = errors.New("rooms: player already seated in another room of the game")
+	// ErrNoChange may be returned by an Update function: nothing is
+	// written, the Version stays, and Update returns the room as it is.
+	ErrNoChange = errors.New("rooms: no change")
 )
 
 // Store holds the rooms. Implementations must be safe for concurrent use and
 // make Create and Update atomic with respect to each other, including across
 // processes for a store shared by several nodes (the in-memory store from
-// NewMemoryStore is for a single process). Settlement happens at most once
-// per round because the Manager settles inside Update, checking that the round
-// is still open: a shared store extends that guarantee to several nodes.
+// NewMemoryStore is for a single process). Transitions happen exactly once
+// because the Manager applies them inside Update, re-deriving from the
+// stored state what is due: a shared store extends that guarantee to
+// several nodes.
 //
 // Store methods never hand out or keep references to the caller's values: a
 // *Room passed in or returned is a copy.
 //
-// The store maintains an index from player to room. A player sits in at most
-// one room: Create and Update fail with ErrPlayerSeated, storing nothing, if
-// they would seat a player who sits in another room.
+// The store maintains an index from (game, player) to room. A player sits in
+// at most one room per game: Create and Update fail with ErrPlayerSeated,
+// storing nothing, if they would seat a player who sits in another room of
+// the same game. It also indexes rooms by WakeAt (for Due) and waiting rooms
+// by game and size (for Waiting).
+//
+// Every method fails with ctx.Err() (possibly wrapped) once ctx is done.
+// The conformance tests in package roomstest check all of this: run
+// roomstest.RunStoreTests against every implementation.
 type Store interface {
-	// Create stores a new room with at least one player. It fails with
-	// ErrRoomExists if r.ID is taken.
+	// Create stores a new room with at least one player, setting its
+	// Version to 1. It fails with ErrRoomExists if r.ID is taken.
 	Create(ctx context.Context, r *Room) error
 	// Get returns the room, or ErrRoomNotFound.
 	Get(ctx context.Context, id string) (*Room, error)
-	// Update atomically applies fn to a copy of the room and stores the
-	// result, which it returns. If fn returns an error, nothing is stored and
-	// Update returns that error unchanged. If fn leaves the room without
-	// players, the room is deleted (the returned Room has no players).
+	// Update atomically applies fn to a copy of the room, increments its
+	// Version by one and stores the result, which it returns. If fn returns
+	// ErrNoChange, nothing is stored and Update returns the room as read.
+	// If fn returns another error, nothing is stored and Update returns that
+	// error unchanged. If fn leaves the room without players, the room is
+	// deleted (the returned Room has no players). fn must not change ID,
+	// Game, Version or Created.
+	//
 	// fn may be called several times (an optimistic store retries on
 	// conflict): it must not have side effects other than on the room and on
 	// variables it resets at each call. fn must not call the store.
 	Update(ctx context.Context, id string, fn func(r *Room) error) (*Room, error)
-	// PlayerRoom returns the id of the room where playerID is seated, or ""
-	// if there is none.
-	PlayerRoom(ctx context.Context, playerID string) (string, error)
-	// Waiting returns the ids of the rooms of that size in state Waiting with
-	// a free seat, oldest (Room.Created) first.
-	Waiting(ctx context.Context, size int) ([]string, error)
-	// List returns every room, oldest first.
-	List(ctx context.Context) ([]*Room, error)
+	// PlayerRoom returns the id of the room of game where playerID is
+	// seated, or "" if there is none.
+	PlayerRoom(ctx context.Context, game, playerID string) (string, error)
+	// Waiting returns the ids of the rooms of game with size seats that are
+	// Waiting with a free seat, oldest (Room.Created, then ID) first.
+	Waiting(ctx context.Context, game string, size int) ([]string, error)
+	// List returns every room of game (of every game if game is ""),
+	// oldest first.
+	List(ctx context.Context, game string) ([]*Room, error)
+	// Due returns the ids of rooms whose WakeAt is set and not after now,
+	// earliest WakeAt first (then by ID), at most limit of them (all if
+	// limit <= 0).
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// AddSettled adds n to the count of rounds settled.
 	AddSettled(ctx context.Context, n int64) error
 	// Settled returns the count of rounds settled.

@@ -7,8 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rpsio/rpsio/game/gold"
 )
 
 // Config is the binary's configuration. Every field has a flag and an
@@ -25,6 +28,9 @@ type Config struct {
 	ReconnectGrace time.Duration
 	TokenSecret    string
 	LogLevel       slog.Level
+	// The gold-mining game (/gold): board size, gold cells, turn time.
+	GoldWidth, GoldHeight, GoldCount int
+	GoldTurn                         time.Duration
 }
 
 // ErrHelp is returned by ParseConfig after printing the usage for -h.
@@ -54,6 +60,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
 	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")
+	intVar(fs, &c.GoldWidth, "gold-width", env("RPSIO_GOLD_WIDTH", strconv.Itoa(gold.DefaultWidth)), "gold board width in cells (RPSIO_GOLD_WIDTH)")
+	intVar(fs, &c.GoldHeight, "gold-height", env("RPSIO_GOLD_HEIGHT", strconv.Itoa(gold.DefaultHeight)), "gold board height in cells (RPSIO_GOLD_HEIGHT)")
+	intVar(fs, &c.GoldCount, "gold-count", env("RPSIO_GOLD_COUNT", strconv.Itoa(gold.DefaultGold)), "gold cells on a board (RPSIO_GOLD_COUNT)")
+	durationVar(fs, &c.GoldTurn, "gold-turn", env("RPSIO_GOLD_TURN", gold.DefaultTurnDuration.String()), "time for a gold player's turn (RPSIO_GOLD_TURN)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(os.Stderr)
@@ -87,13 +97,19 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if !strings.HasSuffix(c.Path, "/") {
 		c.Path += "/"
 	}
-	for name, d := range map[string]time.Duration{"ping-interval": c.PingInterval, "ping-timeout": c.PingTimeout, "round-duration": c.RoundDuration, "reconnect-grace": c.ReconnectGrace} {
+	for name, d := range map[string]time.Duration{"ping-interval": c.PingInterval, "ping-timeout": c.PingTimeout, "round-duration": c.RoundDuration, "reconnect-grace": c.ReconnectGrace, "gold-turn": c.GoldTurn} {
 		if d <= 0 {
 			return c, fmt.Errorf("--%s must be positive", name)
 		}
 	}
 	if c.RoundGap < 0 {
 		return c, errors.New("--round-gap must not be negative")
+	}
+	if c.GoldWidth < gold.MinSide || c.GoldWidth > gold.MaxSide || c.GoldHeight < gold.MinSide || c.GoldHeight > gold.MaxSide {
+		return c, fmt.Errorf("--gold-width and --gold-height must be %d..%d", gold.MinSide, gold.MaxSide)
+	}
+	if c.GoldCount < 1 || c.GoldCount > c.GoldWidth*c.GoldHeight {
+		return c, fmt.Errorf("--gold-count must be 1..%d (the cells of the board)", c.GoldWidth*c.GoldHeight)
 	}
 	return c, nil
 }
@@ -113,6 +129,34 @@ func (v durationValue) Set(s string) error {
 	}
 	*v.d = d
 	return nil
+}
+
+type intValue struct{ n *int }
+
+func (v intValue) String() string {
+	if v.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*v.n)
+}
+func (v intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not an integer")
+	}
+	*v.n = n
+	return nil
+}
+
+// intVar is flag.IntVar with the default given as text, so that a bad
+// environment value is reported rather than silently ignored.
+func intVar(fs *flag.FlagSet, p *int, name, def, usage string) {
+	if n, err := strconv.Atoi(def); err == nil {
+		*p = n
+	} else {
+		*p = -1 // reported by the range checks
+	}
+	fs.Var(intValue{p}, name, usage)
 }
 
 // durationVar is flag.DurationVar with the default given as text, so that

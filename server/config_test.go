@@ -18,7 +18,8 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{name: "defaults", check: func(t *testing.T, c Config) {
 			want := Config{Addr: ":3000", Path: "/socket.io/", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
-				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second}
+				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second,
+				GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second}
 			if !reflect.DeepEqual(c, want) {
 				t.Fatalf("got %+v\nwant %+v", c, want)
 			}
@@ -45,6 +46,27 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "log level"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
 		{name: "bad max payload env", env: map[string]string{"RPSIO_MAX_PAYLOAD": "lots"}, wantErr: "RPSIO_MAX_PAYLOAD"},
+		{name: "gold from env", env: map[string]string{"RPSIO_GOLD_WIDTH": "5", "RPSIO_GOLD_HEIGHT": "4", "RPSIO_GOLD_COUNT": "3", "RPSIO_GOLD_TURN": "1500ms"},
+			check: func(t *testing.T, c Config) {
+				if c.GoldWidth != 5 || c.GoldHeight != 4 || c.GoldCount != 3 || c.GoldTurn != 1500*time.Millisecond {
+					t.Fatalf("gold env not applied: %+v", c)
+				}
+			}},
+		{name: "gold flags win over env", args: []string{"--gold-width", "3", "--gold-height", "2", "--gold-count", "6", "--gold-turn", "2s"},
+			env: map[string]string{"RPSIO_GOLD_WIDTH": "5", "RPSIO_GOLD_COUNT": "1", "RPSIO_GOLD_TURN": "9s"},
+			check: func(t *testing.T, c Config) {
+				if c.GoldWidth != 3 || c.GoldHeight != 2 || c.GoldCount != 6 || c.GoldTurn != 2*time.Second {
+					t.Fatalf("gold flags not applied: %+v", c)
+				}
+			}},
+		{name: "gold width too small", args: []string{"--gold-width", "1"}, wantErr: "--gold-width and --gold-height must be 2..50"},
+		{name: "gold height too large", args: []string{"--gold-height", "51"}, wantErr: "--gold-width and --gold-height must be 2..50"},
+		{name: "gold width not a number", args: []string{"--gold-width", "ten"}, wantErr: "invalid value"},
+		{name: "gold width env not a number", env: map[string]string{"RPSIO_GOLD_WIDTH": "10.5"}, wantErr: "gold-width"},
+		{name: "no gold", args: []string{"--gold-count", "0"}, wantErr: "--gold-count must be 1..100"},
+		{name: "more gold than cells", args: []string{"--gold-width", "3", "--gold-height", "3", "--gold-count", "10"}, wantErr: "--gold-count must be 1..9"},
+		{name: "zero gold turn", args: []string{"--gold-turn", "0s"}, wantErr: "gold-turn must be positive"},
+		{name: "bad gold turn env", env: map[string]string{"RPSIO_GOLD_TURN": "soon"}, wantErr: "gold-turn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,26 +39,11 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts)}
 
-	game := &rpsGame{
-		nsp:     a.io.Of(RPSNamespace),
-		tokens:  newTokens(cfg.TokenSecret),
-		log:     log,
-		players: map[string]int{},
-	}
-	mgr, err := rooms.New(rooms.Options{
-		Notifier:       game,
-		RoundDuration:  cfg.RoundDuration,
-		RoundGap:       cfg.RoundGap,
-		NoRoundGap:     cfg.RoundGap == 0,
-		ReconnectGrace: cfg.ReconnectGrace,
-		Logger:         log,
-	})
+	mgr, err := a.newRooms(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	game.rooms, a.rooms = mgr, mgr
-	game.nsp.Use(game.middleware)
-	game.nsp.OnConnection(game.onConnection)
+	a.rooms = mgr
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -86,10 +71,16 @@ func (a *App) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// listRooms is the lobby: GET /api/rooms?game=rps|gold, every room of
+// every game without ?game.
 func (a *App) listRooms(c *gin.Context) {
-	list, err := a.rooms.List(c.Request.Context())
+	list, err := a.rooms.List(c.Request.Context(), c.Query("game"))
 	if err != nil {
-		c.JSON(http.StatusServiceUnavailable, errorBody(rooms.ErrorCode(err), err.Error()))
+		status := http.StatusServiceUnavailable
+		if errors.Is(err, rooms.ErrBadRequest) {
+			status = http.StatusBadRequest
+		}
+		c.JSON(status, errorBody(rooms.ErrorCode(err), err.Error()))
 		return
 	}
 	if list == nil {
@@ -109,6 +100,7 @@ func (a *App) stats(c *gin.Context) {
 		"rooms":         st.Rooms,
 		"waiting":       st.Waiting,
 		"playing":       st.Playing,
+		"over":          st.Over,
 		"players":       st.Players,
 		"roundsSettled": st.RoundsSettled,
 	})

@@ -151,7 +151,7 @@ func (r *Recorder) Publish(_ context.Context, ev rooms.Event) {
 }
 
 // Subscribe records that playerID is subscribed to roomID.
-func (r *Recorder) Subscribe(_ context.Context, roomID, playerID string) {
+func (r *Recorder) Subscribe(_ context.Context, _, roomID, playerID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.subs[roomID] == nil {
@@ -161,7 +161,7 @@ func (r *Recorder) Subscribe(_ context.Context, roomID, playerID string) {
 }
 
 // Unsubscribe records that playerID is no longer subscribed to roomID.
-func (r *Recorder) Unsubscribe(_ context.Context, roomID, playerID string) {
+func (r *Recorder) Unsubscribe(_ context.Context, _, roomID, playerID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.subs[roomID], playerID)

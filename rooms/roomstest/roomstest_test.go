@@ -50,9 +50,9 @@ func TestRecorder(t *testing.T) {
 	if err != nil || ev.Name != "room" {
 		t.Fatalf("Next = %+v, %v", ev, err)
 	}
-	r.Subscribe(ctx, "r", "b")
-	r.Subscribe(ctx, "r", "a")
-	r.Unsubscribe(ctx, "r", "b")
+	r.Subscribe(ctx, "rps", "r", "b")
+	r.Subscribe(ctx, "rps", "r", "a")
+	r.Unsubscribe(ctx, "rps", "r", "b")
 	if got := r.Subscribed("r"); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("Subscribed = %v", got)
 	}

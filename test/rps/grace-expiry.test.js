@@ -31,7 +31,7 @@ it('after the grace: removed from the room; the token gives the same id but a ne
     round: 2,
     players: [{ id: a.id, name: 'exp-2', connected: true, total: 0, streak: 0 }],
   }, 'room after the grace');
-  assert.deepEqual((await server.api('/api/rooms')).rooms, [{ id: roomId, size: 2, state: 'waiting', players: 1 }],
+  assert.deepEqual((await server.api('/api/rooms')).rooms, [{ id: roomId, game: 'rps', size: 2, state: 'waiting', players: 1 }],
     'the lobby no longer counts b');
   assertError(await a.choose(2, 'rock'), 'round_closed', 'round 2 was cancelled');
 

@@ -30,7 +30,7 @@ it('joining while seated returns the same room, whatever the size asked', async 
   assert.equal(playing.room.state, 'playing');
   assert.deepEqual(playing.room.players.map((p) => p.id), [a.id, b.id]);
   const lobby = await ctx.server.api('/api/rooms');
-  assert.deepEqual(lobby.rooms.filter((r) => r.id === roomId), [{ id: roomId, size: 2, state: 'playing', players: 2 }]);
+  assert.deepEqual(lobby.rooms.filter((r) => r.id === roomId), [{ id: roomId, game: 'rps', size: 2, state: 'playing', players: 2 }]);
   a.assertClean();
   b.assertClean();
 });
@@ -58,7 +58,7 @@ it('leave: room back to waiting, round cancelled; a new player fills it and play
   assertError(await a.choose(2, 'paper'), 'round_closed', 'the cancelled round');
   assertError(await b.choose(2, 'rock'), 'not_in_room', 'b after leaving');
   assert.deepEqual((await ctx.server.api('/api/rooms')).rooms.filter((r) => r.id === roomId),
-    [{ id: roomId, size: 2, state: 'waiting', players: 1 }], 'lobby after b left');
+    [{ id: roomId, game: 'rps', size: 2, state: 'waiting', players: 1 }], 'lobby after b left');
 
   // A new player fills the seat: the room plays again.
   const c = await connect(t, ctx.server, { name: 'stay-new' });

@@ -6,6 +6,10 @@
 // Every received packet is also checked against the contract as it arrives:
 //   - the payload keys of welcome/room/start/chosen/result are exactly the documented ones, with
 //     the documented types;
+//   - every room event (room/start/chosen/result) carries an integer "seq" >= 1, and the seqs of
+//     one room never go back in the order this player receives them. The recorded payloads
+//     (what next() and all() return) have "seq" taken out, so tests compare the rest exactly;
+//     entries keep it as entry.seq;
 //   - no move ("rock"/"paper"/"scissors") and no "move"/"moves" key appears in any event but
 //     "result", checked both on the parsed payload and on the raw Engine.IO packet text.
 // Violations are kept in player.problems; every wait fails as soon as there is one, and
@@ -19,10 +23,10 @@ const MOVES = ['rock', 'paper', 'scissors'];
 
 const SHAPES = {
   welcome: ['name', 'playerId', 'token'],
-  room: ['id', 'players', 'round', 'size', 'state'],
-  start: ['deadline', 'duration', 'round', 'roomId'],
-  chosen: ['playerId', 'roomId', 'round'],
-  result: ['moves', 'players', 'roomId', 'round'],
+  room: ['id', 'players', 'round', 'seq', 'size', 'state'],
+  start: ['deadline', 'duration', 'round', 'roomId', 'seq'],
+  chosen: ['playerId', 'roomId', 'round', 'seq'],
+  result: ['moves', 'players', 'roomId', 'round', 'seq'],
 };
 const ROOM_PLAYER_KEYS = ['connected', 'id', 'name', 'streak', 'total'];
 const RESULT_PLAYER_KEYS = ['id', 'score', 'streak', 'total', 'x'];
@@ -71,6 +75,7 @@ function checkEvent(name, args) {
     if (leak) out.push(`"${name}" leaks a move before the result: ${leak} in ${short(d)}`);
   }
   const bad = (what) => out.push(`"${name}" ${what}: ${short(d)}`);
+  if (name !== 'welcome' && (!isInt(d.seq) || d.seq < 1)) bad('seq not an integer >= 1');
   switch (name) {
     case 'welcome':
       if (typeof d.playerId !== 'string' || !d.playerId) bad('playerId not a non-empty string');
@@ -148,6 +153,7 @@ class Player {
     this.cursor = new Map(); // event name -> index in events after the last one consumed
     this.waiters = new Set();
     this.problems = [];
+    this.seqs = new Map(); // room id -> last seq received
     this.welcome = null;
     if (auth === undefined) {
       auth = {};
@@ -170,8 +176,18 @@ class Player {
       });
     });
     this.socket.onAny((ev, ...args) => {
-      for (const problem of checkEvent(ev, args)) this.problem(problem);
-      this.push(ev, args);
+      const problems = checkEvent(ev, args);
+      for (const problem of problems) this.problem(problem);
+      let seq;
+      if (!problems.length && ev !== 'welcome') {
+        ({ seq } = args[0]);
+        const room = ev === 'room' ? args[0].id : args[0].roomId;
+        const last = this.seqs.get(room) || 0;
+        if (seq < last) this.problem(`"${ev}" of room ${room} has seq ${seq} after ${last}`);
+        this.seqs.set(room, Math.max(seq, last));
+        args = [withoutSeq(args[0])];
+      }
+      this.push(ev, args, seq);
     });
     // Reserved events do not reach onAny.
     this.socket.on('connect_error', (err) => this.push('connect_error', [err]));
@@ -183,8 +199,8 @@ class Player {
     this.wake();
   }
 
-  push(name, args) {
-    this.events.push({ name, args, data: args[0], at: Date.now() });
+  push(name, args, seq) {
+    this.events.push({ name, args, data: args[0], at: Date.now(), seq });
     this.wake();
   }
 
@@ -214,7 +230,7 @@ class Player {
           }
           if (e.name === name && pred(e.data)) {
             this.cursor.set(name, i + 1);
-            return done(resolve, { data: e.data, at: e.at });
+            return done(resolve, { data: e.data, at: e.at, seq: e.seq });
           }
         }
         return undefined;
@@ -285,6 +301,12 @@ class Player {
   }
 }
 
+// The payload without its "seq" (room events' order number, checked on arrival).
+function withoutSeq(d) {
+  const { seq, ...rest } = d; // eslint-disable-line no-unused-vars
+  return rest;
+}
+
 function describe(e) {
   if (e.name === 'connect_error') return `${e.data && e.data.message} ${short(e.data && e.data.data)}`;
   return short(e.args.length === 1 ? e.data : e.args);
@@ -324,5 +346,5 @@ function assertOk(ack, what = '', keys = []) {
 }
 
 module.exports = {
-  Player, connect, track, assertError, assertOk, checkEvent, checkRaw, MOVES, DEFAULT_TIMEOUT_MS,
+  Player, connect, track, assertError, assertOk, checkEvent, checkRaw, withoutSeq, MOVES, DEFAULT_TIMEOUT_MS,
 };

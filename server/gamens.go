@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/rpsio/rpsio/game"
+	"github.com/rpsio/rpsio/rooms"
+	"github.com/rpsio/rpsio/socketio"
+)
+
+// opTimeout bounds one room operation made for a client event.
+const opTimeout = 5 * time.Second
+
+// gameNS serves one game on the namespace "/"+name: identity and presence
+// (players), "join", "leave" and the game's actions routed to the room
+// manager, and the catch-up of a player who comes back. Rooms reach their
+// players through Socket.IO rooms, never through socket references, so the
+// adapter can carry them to players on other nodes:
+//   - "player:<playerId>" holds every socket of a player;
+//   - rooms.Channel(roomID) holds the sockets of a room's players.
+type gameNS struct {
+	rules   game.Rules
+	nsp     *socketio.Namespace
+	rooms   *rooms.Manager
+	players *players
+	log     *slog.Logger
+	opts    gameOptions
+	actions map[string]bool
+}
+
+// gameOptions are the differences between games' contracts.
+type gameOptions struct {
+	// joinRoomID: "join" takes {room?: id} besides {size?}.
+	joinRoomID bool
+	// viewOnJoin: a join also sends the player the game's catch-up events
+	// (gold: "board"), as a reconnect does.
+	viewOnJoin bool
+}
+
+// bindGame serves rules on its namespace of io.
+func bindGame(io *socketio.Server, m *rooms.Manager, ps *players, rules game.Rules, opts gameOptions, log *slog.Logger) *gameNS {
+	g := &gameNS{rules: rules, nsp: io.Of("/" + rules.Name()), rooms: m, players: ps, log: log.With("game", rules.Name()), opts: opts, actions: map[string]bool{}}
+	for _, a := range rules.Actions() {
+		g.actions[a] = true
+	}
+	g.nsp.Use(ps.middleware)
+	g.nsp.OnConnection(g.onConnection)
+	return g
+}
+
+// gameNotifier implements rooms.Notifier and rooms.Subscriber for every
+// game namespace: events of a room go to its Socket.IO room in the game's
+// namespace.
+type gameNotifier struct {
+	log *slog.Logger
+	nsp map[string]*socketio.Namespace // game name -> namespace
+}
+
+// Publish implements rooms.Notifier.
+func (n *gameNotifier) Publish(_ context.Context, ev rooms.Event) {
+	nsp := n.nsp[ev.Game]
+	if nsp == nil {
+		return
+	}
+	to := rooms.Channel(ev.RoomID)
+	if ev.To != "" {
+		to = playerChannel(ev.To)
+	}
+	if err := nsp.To(to).Emit(ev.Name, ev.Payload()); err != nil {
+		n.log.Error("publish failed", "game", ev.Game, "room", ev.RoomID, "event", ev.Name, "err", err)
+	}
+}
+
+// Subscribe implements rooms.Subscriber.
+func (n *gameNotifier) Subscribe(ctx context.Context, gameName, roomID, playerID string) {
+	if nsp := n.nsp[gameName]; nsp != nil {
+		if err := nsp.In(playerChannel(playerID)).SocketsJoin(ctx, rooms.Channel(roomID)); err != nil {
+			n.log.Error("subscribe failed", "game", gameName, "room", roomID, "player", playerID, "err", err)
+		}
+	}
+}
+
+// Unsubscribe implements rooms.Subscriber.
+func (n *gameNotifier) Unsubscribe(ctx context.Context, gameName, roomID, playerID string) {
+	if nsp := n.nsp[gameName]; nsp != nil {
+		if err := nsp.In(playerChannel(playerID)).SocketsLeave(ctx, rooms.Channel(roomID)); err != nil {
+			n.log.Error("unsubscribe failed", "game", gameName, "room", roomID, "player", playerID, "err", err)
+		}
+	}
+}
+
+// errorBody is the error of a failed ack: {ok:false, error:{code, message}}.
+func errorBody(code, message string) map[string]any {
+	return map[string]any{"ok": false, "error": map[string]any{"code": code, "message": message}}
+}
+
+func ack(e *socketio.Event, body any) {
+	if e.HasAck() {
+		_ = e.Ack(body)
+	}
+}
+
+var okBody = map[string]any{"ok": true}
+
+func (g *gameNS) ackError(e *socketio.Event, err error) {
+	code := rooms.ErrorCode(err)
+	msg := "internal error"
+	// Coded errors carry messages meant for clients; others stay in the log.
+	var ce interface{ Code() string }
+	if errors.As(err, &ce) {
+		msg = err.Error()
+	} else {
+		g.log.Error("room operation failed", "event", e.Name, "err", err)
+	}
+	ack(e, errorBody(code, msg))
+}
+
+func ackBadRequest(e *socketio.Event, msg string) { ack(e, errorBody("bad_request", msg)) }
+
+func (g *gameNS) onConnection(s *socketio.Socket) {
+	playerID, name := identity(s)
+	gameName := g.rules.Name()
+	g.players.arrive(s, playerID, name)
+
+	// Back within the grace: the seat is still ours; the manager catches
+	// the player up (room, then the game's catch-up events) in order with
+	// the room's other events.
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
+		g.log.Warn("reconnect failed", "player", playerID, "err", err)
+	}
+	cancel()
+
+	s.On("join", func(e *socketio.Event) {
+		opts, msg := g.parseJoin(e)
+		if msg != "" {
+			ackBadRequest(e, msg)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		defer cancel()
+		opts.CatchUp = g.opts.viewOnJoin
+		st, err := g.rooms.Join(ctx, gameName, playerID, name, opts)
+		if err != nil {
+			g.ackError(e, err)
+			return
+		}
+		ack(e, map[string]any{"ok": true, "room": st.RoomPayload()})
+	})
+	s.On("leave", func(e *socketio.Event) {
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		defer cancel()
+		if err := g.rooms.Leave(ctx, gameName, playerID); err != nil {
+			g.ackError(e, err)
+			return
+		}
+		ack(e, okBody)
+	})
+	for a := range g.actions {
+		s.On(a, func(e *socketio.Event) {
+			act := game.Action{Name: a}
+			if len(e.Args) > 0 {
+				b, err := json.Marshal(e.Args[0]) // binary ([]byte) becomes a string: refused by Parse
+				if err != nil {
+					ackBadRequest(e, "unreadable arguments")
+					return
+				}
+				act.Args = b
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+			defer cancel()
+			if err := g.rooms.Act(ctx, gameName, playerID, act); err != nil {
+				g.ackError(e, err)
+				return
+			}
+			ack(e, okBody)
+		})
+	}
+	s.OnAny(func(e *socketio.Event) {
+		if e.Name != "join" && e.Name != "leave" && !g.actions[e.Name] {
+			ack(e, errorBody("unknown_event", "unknown event "+e.Name))
+		}
+	})
+	s.OnDisconnect(func(string) {
+		if !g.players.depart(s.Namespace().Name(), playerID) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		defer cancel()
+		if err := g.rooms.Disconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) && !errors.Is(err, rooms.ErrClosed) {
+			g.log.Warn("disconnect failed", "player", playerID, "err", err)
+		}
+	})
+}
+
+// parseJoin decodes join's {size?: integer, room?: string}; msg is set for
+// a malformed payload.
+func (g *gameNS) parseJoin(e *socketio.Event) (opts rooms.JoinOptions, msg string) {
+	min, max, _ := g.rules.Sizes()
+	shape := "join takes {size?: number}"
+	if g.opts.joinRoomID {
+		shape = "join takes {room?: string, size?: number}"
+	}
+	if len(e.Args) == 0 || e.Args[0] == nil {
+		return opts, ""
+	}
+	var req struct {
+		Size *float64        `json:"size"`
+		Room json.RawMessage `json:"room"` // ignored unless joinRoomID
+	}
+	if err := e.Bind(0, &req); err != nil {
+		return opts, shape
+	}
+	if req.Size != nil {
+		if *req.Size != math.Trunc(*req.Size) || *req.Size < float64(min) || *req.Size > float64(max) {
+			return opts, fmt.Sprintf("size must be an integer from %d to %d", min, max)
+		}
+		opts.Size = int(*req.Size)
+	}
+	if g.opts.joinRoomID && len(req.Room) > 0 && string(req.Room) != "null" {
+		var id string
+		if json.Unmarshal(req.Room, &id) != nil || len(id) > rooms.MaxRoomIDLen {
+			return opts, "room must be a room id (a string)"
+		}
+		opts.RoomID = id
+	}
+	return opts, ""
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/rpsio/rpsio/game"
+	"github.com/rpsio/rpsio/game/gold"
+	"github.com/rpsio/rpsio/game/rps"
+	"github.com/rpsio/rpsio/rooms"
+	"github.com/rpsio/rpsio/socketio"
+)
+
+// The namespaces of the games.
+const (
+	RPSNamespace  = "/" + rps.Name
+	GoldNamespace = "/" + gold.Name
+)
+
+// newRooms builds the games from cfg, the room manager running them, and
+// binds each game to its namespace.
+func (a *App) newRooms(cfg Config, log *slog.Logger) (*rooms.Manager, error) {
+	rpsRules, err := rps.New(rps.Config{RoundDuration: cfg.RoundDuration, RoundGap: cfg.RoundGap, NoRoundGap: cfg.RoundGap == 0})
+	if err != nil {
+		return nil, err
+	}
+	goldRules, err := gold.New(gold.Config{Width: cfg.GoldWidth, Height: cfg.GoldHeight, Gold: cfg.GoldCount, TurnDuration: cfg.GoldTurn})
+	if err != nil {
+		return nil, err
+	}
+	games := []struct {
+		rules game.Rules
+		opts  gameOptions
+	}{
+		{rpsRules, gameOptions{}},
+		{goldRules, gameOptions{joinRoomID: true, viewOnJoin: true}},
+	}
+	notifier := &gameNotifier{log: log, nsp: map[string]*socketio.Namespace{}}
+	var rules []game.Rules
+	for _, g := range games {
+		rules = append(rules, g.rules)
+		notifier.nsp[g.rules.Name()] = a.io.Of("/" + g.rules.Name())
+	}
+	mgr, err := rooms.New(rooms.Options{
+		Games:          rules,
+		Notifier:       notifier,
+		ReconnectGrace: cfg.ReconnectGrace,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ps := newPlayers(cfg.TokenSecret)
+	for _, g := range games {
+		bindGame(a.io, mgr, ps, g.rules, g.opts, log)
+	}
+	return mgr, nil
+}
