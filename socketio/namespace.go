@@ -28,6 +28,8 @@ type Namespace struct {
 	onConnection []func(*Socket)
 	serverSide   map[string][]func(args []any)
 	children     []*Namespace
+
+	stats nspCounters // for Server.Stats (stats.go)
 }
 
 func newNamespace(s *Server, name string, match func(string, map[string]any) bool) *Namespace {
