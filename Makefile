@@ -28,8 +28,9 @@ fuzz:
 nodetest: deps
 	./.ci/node-tests
 
+# The same command as deploy/Dockerfile's (deploy/build.sh).
 build:
-	$(GO) build -o rpsio ./cmd/rpsio
+	GO=$(GO) ./deploy/build.sh rpsio
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./socketio/...

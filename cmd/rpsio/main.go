@@ -2,6 +2,7 @@
 //
 //	go run ./cmd/rpsio                 # :3000, everything in memory
 //	go run ./cmd/rpsio --help          # flags; each has an RPSIO_* environment fallback
+//	rpsio healthcheck [URL]            # exit 0 if /readyz (or URL) answers 200: container healthchecks
 package main
 
 import (
@@ -20,6 +21,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck(os.Args[2:], os.Getenv))
+	}
 	cfg, err := server.ParseConfig(os.Args[1:], os.Getenv)
 	if err != nil {
 		if errors.Is(err, server.ErrHelp) {

@@ -163,3 +163,38 @@ func TestPprof(t *testing.T) {
 		t.Fatal("pprof still served after run returned")
 	}
 }
+
+// `rpsio healthcheck` exits 0 only when /readyz answers 200.
+func TestHealthcheck(t *testing.T) {
+	addr := freeAddr(t)
+	env := func(k string) string {
+		if k == "RPSIO_ADDR" {
+			return addr
+		}
+		return ""
+	}
+	if code := healthcheck(nil, env); code != 1 {
+		t.Fatalf("nothing listening: exit %d, want 1", code)
+	}
+	cfg, err := server.ParseConfig([]string{"--addr", addr}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := make(chan os.Signal, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(cfg, quietLog, sig) }()
+	waitReady(t, "http://"+addr)
+	if code := healthcheck(nil, env); code != 0 {
+		t.Fatalf("ready node: exit %d, want 0", code)
+	}
+	if code := healthcheck([]string{"http://" + addr + "/nope"}, env); code != 1 {
+		t.Fatalf("404: exit %d, want 1", code)
+	}
+	if code := healthcheck([]string{"a", "b"}, env); code != 2 {
+		t.Fatalf("two arguments: exit %d, want 2", code)
+	}
+	sig <- syscall.SIGTERM
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
