@@ -6,7 +6,7 @@ FUZZTIME ?= 10s
 
 SHELL := /bin/bash
 
-.PHONY: test deps check gotest fuzz nodetest build bench
+.PHONY: test deps check gotest k8s fuzz nodetest build bench
 
 test: check gotest fuzz nodetest
 	@./.ci/summary
@@ -17,10 +17,16 @@ deps:
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd deploy/k8s/validate && $(GO) vet ./...
 
 gotest:
 	@mkdir -p .cache
-	set -o pipefail; $(GO) test -race -count=1 -v ./... 2>&1 | tee .cache/gotest.log | { grep -vE '^\s*(=== (RUN|PAUSE|CONT|NAME)|--- PASS)' || true; }
+	set -o pipefail; { $(GO) test -race -count=1 -v ./... && $(MAKE) -s k8s; } 2>&1 | tee .cache/gotest.log | { grep -vE '^\s*(=== (RUN|PAUSE|CONT|NAME)|--- PASS)' || true; }
+
+# deploy/k8s decoded strictly into the Kubernetes API types. A module of its
+# own (deploy/k8s/validate/go.mod), so k8s.io/api stays out of rpsio's go.mod.
+k8s:
+	cd deploy/k8s/validate && $(GO) test -count=1 -v ./...
 
 fuzz:
 	./.ci/fuzz $(FUZZTIME)
@@ -28,8 +34,9 @@ fuzz:
 nodetest: deps
 	./.ci/node-tests
 
+# The same command as deploy/Dockerfile's (deploy/build.sh).
 build:
-	$(GO) build -o rpsio ./cmd/rpsio
+	GO=$(GO) ./deploy/build.sh rpsio
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./socketio/...

@@ -31,6 +31,10 @@ type Config struct {
 	// The gold-mining game (/gold): board size, gold cells, turn time.
 	GoldWidth, GoldHeight, GoldCount int
 	GoldTurn                         time.Duration
+	// DrainTimeout bounds the graceful stop on SIGTERM (see App.Shutdown).
+	DrainTimeout time.Duration
+	// PprofAddr serves net/http/pprof when set; empty: off.
+	PprofAddr string
 }
 
 // ErrHelp is returned by ParseConfig after printing the usage for -h.
@@ -59,6 +63,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	durationVar(fs, &c.RoundGap, "round-gap", env("RPSIO_ROUND_GAP", "3s"), "pause between rounds (RPSIO_ROUND_GAP)")
 	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
+	durationVar(fs, &c.DrainTimeout, "drain-timeout", env("RPSIO_DRAIN_TIMEOUT", "10s"), "on SIGTERM, how long to drain (unready, refuse new clients, close sessions so clients reconnect elsewhere) before exiting (RPSIO_DRAIN_TIMEOUT)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("RPSIO_PPROF_ADDR", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; empty: off (RPSIO_PPROF_ADDR)")
 	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")
 	intVar(fs, &c.GoldWidth, "gold-width", env("RPSIO_GOLD_WIDTH", strconv.Itoa(gold.DefaultWidth)), "gold board width in cells (RPSIO_GOLD_WIDTH)")
 	intVar(fs, &c.GoldHeight, "gold-height", env("RPSIO_GOLD_HEIGHT", strconv.Itoa(gold.DefaultHeight)), "gold board height in cells (RPSIO_GOLD_HEIGHT)")
@@ -97,7 +103,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if !strings.HasSuffix(c.Path, "/") {
 		c.Path += "/"
 	}
-	for name, d := range map[string]time.Duration{"ping-interval": c.PingInterval, "ping-timeout": c.PingTimeout, "round-duration": c.RoundDuration, "reconnect-grace": c.ReconnectGrace, "gold-turn": c.GoldTurn} {
+	for name, d := range map[string]time.Duration{"ping-interval": c.PingInterval, "ping-timeout": c.PingTimeout, "round-duration": c.RoundDuration, "reconnect-grace": c.ReconnectGrace, "gold-turn": c.GoldTurn, "drain-timeout": c.DrainTimeout} {
 		if d <= 0 {
 			return c, fmt.Errorf("--%s must be positive", name)
 		}

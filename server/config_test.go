@@ -19,7 +19,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "defaults", check: func(t *testing.T, c Config) {
 			want := Config{Addr: ":3000", Path: "/socket.io/", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second,
-				GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second}
+				GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second,
+				DrainTimeout: 10 * time.Second}
 			if !reflect.DeepEqual(c, want) {
 				t.Fatalf("got %+v\nwant %+v", c, want)
 			}
@@ -39,6 +40,19 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("flags not applied: %+v", c)
 				}
 			}},
+		{name: "drain and pprof from env", env: map[string]string{"RPSIO_DRAIN_TIMEOUT": "3s", "RPSIO_PPROF_ADDR": "127.0.0.1:6060"},
+			check: func(t *testing.T, c Config) {
+				if c.DrainTimeout != 3*time.Second || c.PprofAddr != "127.0.0.1:6060" {
+					t.Fatalf("drain/pprof env not applied: %+v", c)
+				}
+			}},
+		{name: "drain and pprof flags", args: []string{"--drain-timeout", "1500ms", "--pprof-addr", "127.0.0.1:0"}, env: map[string]string{"RPSIO_DRAIN_TIMEOUT": "3s"},
+			check: func(t *testing.T, c Config) {
+				if c.DrainTimeout != 1500*time.Millisecond || c.PprofAddr != "127.0.0.1:0" {
+					t.Fatalf("drain/pprof flags not applied: %+v", c)
+				}
+			}},
+		{name: "zero drain timeout", args: []string{"--drain-timeout", "0s"}, wantErr: "drain-timeout must be positive"},
 		{name: "bad duration flag", args: []string{"--round-duration", "soon"}, wantErr: "invalid value"},
 		{name: "bad duration env", env: map[string]string{"RPSIO_PING_TIMEOUT": "x"}, wantErr: "ping-timeout"},
 		{name: "zero round duration", args: []string{"--round-duration", "0s"}, wantErr: "round-duration must be positive"},

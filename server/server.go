@@ -21,6 +21,9 @@ type App struct {
 	io     *socketio.Server
 	rooms  *rooms.Manager
 	router *gin.Engine
+
+	health  *health  // /readyz and the drain gate (health.go)
+	metrics *Metrics // /metrics (metrics.go)
 }
 
 // New builds the application from cfg.
@@ -37,19 +40,26 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	if len(cfg.CORSOrigins) > 0 {
 		opts.CORS = &engineio.CORS{Origins: cfg.CORSOrigins}
 	}
-	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts)}
+	// Metrics exist before the Socket.IO server so that its adapter can
+	// report through a.metrics.Component("adapter").
+	h := newHealth()
+	m := newMetrics(h, log)
+	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts), health: h, metrics: m}
 
 	mgr, err := a.newRooms(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	a.rooms = mgr
+	a.metrics.watch(a.io, roomsStats(mgr))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery())
-	r.Any(cfg.Path+"*any", gin.WrapH(a.io))
+	r.Any(cfg.Path+"*any", gin.WrapH(a.health.gate(a.io)))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	r.GET("/readyz", a.health.readyz)
+	r.GET("/metrics", gin.WrapH(a.metrics.Handler()))
 	r.GET("/api/rooms", a.listRooms)
 	r.GET("/api/stats", a.stats)
 	a.mountDemo(r)
@@ -63,8 +73,21 @@ func (a *App) Handler() http.Handler { return a.router }
 // IO is the Socket.IO server.
 func (a *App) IO() *socketio.Server { return a.io }
 
-// Shutdown stops the game timers, then closes every connection.
+// Metrics are the node's Prometheus collectors.
+func (a *App) Metrics() *Metrics { return a.metrics }
+
+// MarkReady makes /readyz answer ready; call it once the node serves (and,
+// in cluster mode, once its adapter is connected and subscribed).
+func (a *App) MarkReady() { a.health.set(StateReady) }
+
+// Shutdown drains the node: /readyz turns unready and new handshakes are
+// refused with 503 at once; then the game timers stop and every Engine.IO
+// session is closed (never with a Socket.IO DISCONNECT, after which
+// socket.io-client would not reconnect), so that clients reconnect, through
+// the load balancer, to another node. It returns when all of that is done
+// or ctx is.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.health.set(StateDraining)
 	var errs []error
 	errs = append(errs, a.rooms.Shutdown(ctx))
 	errs = append(errs, a.io.Shutdown(ctx))

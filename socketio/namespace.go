@@ -40,6 +40,8 @@ type Namespace struct {
 	onConnection []func(*Socket)
 	serverSide   map[string][]ServerSideHandler
 	children     []*Namespace
+
+	stats nspCounters // for Server.Stats (stats.go)
 }
 
 // ServerSideHandler handles an event sent by ServerSideEmit or

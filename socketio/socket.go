@@ -53,6 +53,7 @@ func (e *Event) Ack(args ...any) error {
 		return ErrAlreadyAcked
 	}
 	e.acked = true
+	e.Socket.nsp.stats.acksSent.Add(1)
 	if args == nil {
 		args = []any{}
 	}
@@ -365,6 +366,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		name = strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	e := &Event{Socket: s, Name: name, Args: args[1:], ackID: p.ID, hasAck: p.HasID}
+	s.nsp.stats.events.Add(1)
 	s.mu.Lock()
 	h := s.handlers[name]
 	anys := s.anyHandlers
@@ -388,6 +390,7 @@ func (s *Socket) onAck(p *parser.Packet) {
 	delete(s.acks, p.ID)
 	s.mu.Unlock()
 	if fn != nil {
+		s.nsp.stats.acksReceived.Add(1)
 		args, _ := p.Data.([]any)
 		fn(args, true)
 	}

@@ -12,6 +12,7 @@ App({
       this.globalData.client = new RpsClient({
         io,
         url: config.url,
+        ioOptions: { path: config.path },
         name: saved.name || '',
         token: saved.token || '',
         onToken: (token) => {

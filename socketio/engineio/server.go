@@ -124,6 +124,7 @@ type Server struct {
 	sessions map[string]*Session
 	closing  bool
 	wg       sync.WaitGroup // session goroutines: WebSocket readers and writers
+	stats    counters       // for Stats (stats.go)
 }
 
 // NewServer returns a Server with opts defaulted.
@@ -321,6 +322,7 @@ func (s *Server) newSession(r *http.Request, protocol int, transport string) *Se
 		return nil
 	}
 	s.sessions[id] = sess
+	s.stats.opened(transport)
 	if transport == TransportWebSocket {
 		// Its reader and writer goroutines, counted under the lock so that
 		// the count is up before a Shutdown's Wait.

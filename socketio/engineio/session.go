@@ -134,6 +134,7 @@ func (s *Session) Close(reason string) {
 	// A client that timed out or broke the protocol gets nothing more.
 	linger := s.transport == TransportPolling && !s.pollPending && lingers(reason)
 	s.mu.Unlock()
+	s.srv.stats.closedWith(reason)
 	if linger {
 		time.AfterFunc(s.srv.opts.PingTimeout, func() { s.srv.remove(s) })
 	} else {
@@ -561,6 +562,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 			}
 			s.endProbeLocked()
 			s.transport = TransportWebSocket
+			s.srv.stats.upgraded()
 			s.ws = conn
 			s.mu.Unlock()
 			_ = conn.SetReadDeadline(time.Time{})
