@@ -18,9 +18,10 @@
 # RPSIO_TOKEN_SECRET: the nodes' shared secret (default: random for this run).
 # Other RPSIO_* variables reach the nodes as usual.
 #
-# Prints one line per process ("redis URL", "node I PID URL", "nginx PID"),
-# then "ready URL" once everything serves, and runs until Ctrl-C or SIGTERM:
-# then it stops every process it started and removes its temporary files.
+# Prints its temporary directory ("dir DIR"), one line per process ("redis PID
+# URL", "node I PID URL", "nginx PID"), then "ready URL" once everything
+# serves, and runs until Ctrl-C or SIGTERM: then it stops every process it
+# started and removes its temporary files.
 # If nginx dies, it stops too; a node may die (or be killed) and nginx
 # routes around it.
 set -euo pipefail
@@ -69,6 +70,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+echo "dir $tmp"
 
 die() {
   echo "local-cluster.sh: $*" >&2
@@ -138,7 +140,7 @@ done
 [ -n "$rpid" ] || die "redis-server did not start"
 pids+=("$rpid")
 redis_url="redis://127.0.0.1:$rport/0"
-echo "redis $redis_url"
+echo "redis $rpid $redis_url"
 
 # --- rpsio nodes ---------------------------------------------------------
 secret="${RPSIO_TOKEN_SECRET:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}"

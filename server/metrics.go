@@ -123,6 +123,8 @@ func (m *Metrics) Component(name string) adapter.Metrics {
 	return componentMetrics{m: m, name: name}
 }
 
+var _ adapter.Metrics = componentMetrics{}
+
 type componentMetrics struct {
 	m    *Metrics
 	name string
