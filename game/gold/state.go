@@ -222,7 +222,7 @@ func (s *State) Act(player string, action any, now time.Time) (game.Step, error)
 		return game.Step{}, ErrGameOver
 	case !s.Started:
 		return game.Step{}, fmt.Errorf("%w: the game has not started", ErrNotYourTurn)
-	case s.Turn != player:
+	case s.Turn == "" || s.Turn != player:
 		return game.Step{}, ErrNotYourTurn
 	case d.X < 0 || d.X >= s.Width || d.Y < 0 || d.Y >= s.Height:
 		return game.Step{}, fmt.Errorf("%w: the board is %d×%d", ErrOutOfBounds, s.Width, s.Height)

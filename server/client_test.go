@@ -1,0 +1,277 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// waitTimeout bounds every wait in these tests: they wait for what they
+// expect, never a fixed time, and fail after this.
+const waitTimeout = 5 * time.Second
+
+// testApp is the application on a loopback port.
+type testApp struct {
+	t   *testing.T
+	app *App
+	hs  *httptest.Server
+}
+
+func newTestApp(t *testing.T, edit func(c *Config)) *testApp {
+	t.Helper()
+	cfg, err := ParseConfig([]string{"--token-secret", "test", "--gold-width", "3", "--gold-height", "3", "--gold-count", "2"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta := &testApp{t: t, app: app, hs: httptest.NewServer(app.Handler())}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		if err := app.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		ta.hs.Close()
+	})
+	return ta
+}
+
+// get fetches path and decodes the JSON body.
+func (ta *testApp) get(path string) (int, map[string]any) {
+	ta.t.Helper()
+	res, err := http.Get(ta.hs.URL + path)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		ta.t.Fatal(err)
+	}
+	return res.StatusCode, body
+}
+
+// recv is an event a client received.
+type recv struct {
+	name string
+	data json.RawMessage
+}
+
+// client is a minimal Socket.IO 5 client (Engine.IO 4 over WebSocket) on
+// one namespace: enough to drive the game namespaces in process.
+type client struct {
+	t    *testing.T
+	nsp  string
+	ws   *websocket.Conn
+	wmu  sync.Mutex
+	done chan struct{}
+
+	mu       sync.Mutex
+	events   []recv
+	read     map[string]int // event name -> events consumed
+	acks     map[int]chan json.RawMessage
+	nextAck  int
+	connErr  json.RawMessage
+	signal   chan struct{}
+	welcome  struct{ PlayerID, Name, Token string }
+	closeErr error
+}
+
+// dial connects to nsp with auth and waits for the connection to be
+// accepted or refused (then c.connErr is set).
+func (ta *testApp) dial(nsp string, auth map[string]any) *client {
+	t := ta.t
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(ta.hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, nsp: nsp, ws: ws, done: make(chan struct{}), read: map[string]int{}, acks: map[int]chan json.RawMessage{}, signal: make(chan struct{}, 1)}
+	t.Cleanup(c.close)
+	if _, msg, err := ws.ReadMessage(); err != nil || msg[0] != '0' {
+		t.Fatalf("open packet %q, %v", msg, err)
+	}
+	a, _ := json.Marshal(auth)
+	c.write("40" + nsp + "," + string(a))
+	connected := make(chan error, 1)
+	go c.reader(connected)
+	select {
+	case err := <-connected:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("no CONNECT answer")
+	}
+	return c
+}
+
+func (c *client) write(s string) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.WriteMessage(websocket.TextMessage, []byte(s))
+}
+
+func (c *client) close() {
+	c.ws.Close()
+	<-c.done
+}
+
+// reader handles every frame: pings, the CONNECT answer, events and acks.
+func (c *client) reader(connected chan<- error) {
+	defer close(c.done)
+	prefix := c.nsp + ","
+	for {
+		_, b, err := c.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		msg := string(b)
+		switch {
+		case msg == "2":
+			c.write("3")
+		case strings.HasPrefix(msg, "40"+prefix):
+			connected <- nil
+		case strings.HasPrefix(msg, "44"+prefix):
+			c.mu.Lock()
+			c.connErr = json.RawMessage(msg[len("44"+prefix):])
+			c.mu.Unlock()
+			connected <- nil
+		case strings.HasPrefix(msg, "42"+prefix):
+			var args []json.RawMessage
+			if err := json.Unmarshal([]byte(msg[len("42"+prefix):]), &args); err != nil || len(args) == 0 {
+				connected <- fmt.Errorf("bad event %q", msg)
+				return
+			}
+			var name string
+			json.Unmarshal(args[0], &name)
+			var data json.RawMessage
+			if len(args) > 1 {
+				data = args[1]
+			}
+			c.mu.Lock()
+			c.events = append(c.events, recv{name, data})
+			c.mu.Unlock()
+			select {
+			case c.signal <- struct{}{}:
+			default:
+			}
+		case strings.HasPrefix(msg, "43"+prefix):
+			rest := msg[len("43"+prefix):]
+			i := strings.IndexByte(rest, '[')
+			id, _ := strconv.Atoi(rest[:i])
+			var args []json.RawMessage
+			json.Unmarshal([]byte(rest[i:]), &args)
+			c.mu.Lock()
+			ch := c.acks[id]
+			delete(c.acks, id)
+			c.mu.Unlock()
+			if ch != nil && len(args) > 0 {
+				ch <- args[0]
+			}
+		}
+	}
+}
+
+// emit sends an event with an acknowledgement and returns the ack's first
+// argument. args are sent as given (none, one, or several).
+func (c *client) emit(name string, args ...any) map[string]any {
+	c.t.Helper()
+	c.mu.Lock()
+	c.nextAck++
+	id := c.nextAck
+	ch := make(chan json.RawMessage, 1)
+	c.acks[id] = ch
+	c.mu.Unlock()
+	b, _ := json.Marshal(append([]any{name}, args...))
+	c.write("42" + c.nsp + "," + strconv.Itoa(id) + string(b))
+	select {
+	case a := <-ch:
+		var out map[string]any
+		if err := json.Unmarshal(a, &out); err != nil {
+			c.t.Fatalf("ack of %s: %s", name, a)
+		}
+		return out
+	case <-time.After(waitTimeout):
+		c.t.Fatalf("no ack for %s %v", name, args)
+		return nil
+	}
+}
+
+// next waits for the next event called name (after the last one consumed)
+// and decodes its payload into a map.
+func (c *client) next(name string) map[string]any {
+	c.t.Helper()
+	var out map[string]any
+	if err := json.Unmarshal(c.nextRaw(name), &out); err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+func (c *client) nextRaw(name string) json.RawMessage {
+	c.t.Helper()
+	deadline := time.After(waitTimeout)
+	for {
+		c.mu.Lock()
+		seen := 0
+		for _, ev := range c.events {
+			if ev.name != name {
+				continue
+			}
+			if seen == c.read[name] {
+				c.read[name]++
+				c.mu.Unlock()
+				return ev.data
+			}
+			seen++
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.signal:
+		case <-deadline:
+			c.t.Fatalf("%s: no %q event; got %v", c.nsp, name, c.names())
+		}
+	}
+}
+
+// names lists the events received so far.
+func (c *client) names() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, ev := range c.events {
+		out = append(out, ev.name)
+	}
+	return out
+}
+
+// connect dials nsp and waits for "welcome".
+func (ta *testApp) connect(nsp string, auth map[string]any) *client {
+	ta.t.Helper()
+	c := ta.dial(nsp, auth)
+	if c.connErr != nil {
+		ta.t.Fatalf("refused: %s", c.connErr)
+	}
+	w := c.next("welcome")
+	c.welcome.PlayerID, c.welcome.Name, c.welcome.Token = w["playerId"].(string), w["name"].(string), w["token"].(string)
+	return c
+}
