@@ -28,6 +28,7 @@
   var lastDig = null;   // {x, y} of the last dig, to highlight it
   var timer = null;
   var lobbyTimer = null;
+  var clockOffset = 0;  // server clock minus ours (ms), from the last "turn"
 
   // ---- tabs: #rps (default) and #gold
 
@@ -92,21 +93,29 @@
   // A cell of the board: {value} for an opened number, {gold: true, by} for dug gold.
   function setCell(x, y, cell) { board.cells[key(x, y)] = cell; }
 
-  // The "board" event: the whole visible state, sent on join and reconnect.
+  // Gold cells come with value -1 and who dug them (by).
+  function isGold(c) { return c.value < 0 || !!c.by; }
+
+  // The "board" event: the whole visible state, sent on join and reconnect:
+  // {width, height, gold, remaining, opened: [{x, y, value, by?}], scores,
+  //  turn: {playerId, deadline} | null, over, winners}.
   function readBoard(b) {
     board = emptyBoard();
     board.width = b.width;
     board.height = b.height;
     board.total = b.gold;
     board.remaining = b.remaining;
-    (b.cells || []).forEach(function (c) {
-      if (c.gold) setCell(c.x, c.y, { gold: true, by: c.by });
+    (b.opened || []).forEach(function (c) {
+      if (isGold(c)) setCell(c.x, c.y, { gold: true, by: c.by });
       else setCell(c.x, c.y, { value: c.value });
     });
     board.scores = Object.assign({}, b.scores || {});
     board.turn = b.turn && b.turn.playerId ? { playerId: b.turn.playerId, deadline: b.turn.deadline } : null;
+    // Back in a room whose game ended while we were away.
+    if (b.over) over = { scores: board.scores, winners: b.winners || [] };
   }
 
+  // A "dug" event: {by, x, y, gold, opened: [{x, y, value}]}.
   function applyDug(d) {
     if (!board) return;
     (d.opened || []).forEach(function (c) {
@@ -118,7 +127,19 @@
       board.scores[d.by] = (board.scores[d.by] || 0) + 1;
       board.remaining = Math.max(0, board.remaining - 1);
     }
+    // rpsio adds the new remaining and scores: take them as they come.
+    if (typeof d.remaining === 'number') board.remaining = d.remaining;
+    if (d.scores && typeof d.scores === 'object') board.scores = Object.assign({}, d.scores);
     lastDig = { x: d.x, y: d.y };
+  }
+
+  // Every seated player has a score, 0 until they dig gold (the board we got
+  // on joining a waiting room only knew the players seated then).
+  function seatScores() {
+    if (!board || !room) return;
+    room.players.forEach(function (p) {
+      if (!(p.id in board.scores)) board.scores[p.id] = 0;
+    });
   }
 
   // ---- rendering
@@ -260,7 +281,7 @@
 
   function tick() {
     if (!board || !board.turn) return;
-    var left = Math.max(0, board.turn.deadline - Date.now());
+    var left = Math.max(0, board.turn.deadline - clockOffset - Date.now());
     $('gold-countdown').textContent = '· ' + (left / 1000).toFixed(1) + ' s left';
   }
 
@@ -356,13 +377,16 @@
       if (room && room.id !== r.id) { board = null; over = null; lastDig = null; }
       room = r;
       if (r.state !== 'over') over = null;
+      seatScores();
       render();
     });
-    s.on('board', function (b) { readBoard(b); render(); });
+    s.on('board', function (b) { readBoard(b); seatScores(); render(); });
     s.on('dug', function (d) { applyDug(d); render(); });
     s.on('turn', function (t) {
       if (!board) board = emptyBoard();
       board.turn = { playerId: t.playerId, deadline: t.deadline };
+      // A turn starts when it is sent: deadline - duration is the server's now.
+      if (t.duration > 0) clockOffset = t.deadline - t.duration - Date.now();
       render();
     });
     s.on('over', function (o) {

@@ -25,6 +25,9 @@ class GoldClient {
     this.over = null; // the "over" payload of the current room
     this.lastDig = null; // the last "dug" payload
     this.turns = 0; // "turn" events received (tests and pages wait on it)
+    // Server clock minus ours, in ms: a phone's clock may be off by minutes,
+    // so the countdown goes by the server's deadline moved to our clock.
+    this.clockOffset = 0;
 
     const auth = {};
     if (opts.name) auth.name = opts.name;
@@ -69,11 +72,15 @@ class GoldClient {
       if (this.room && room.id !== this.room.id) this._resetGame();
       this.room = room;
       if (room.state !== 'over') this.over = null;
+      seatScores(this.board, room);
       this._emit('room', room);
       this._changed();
     });
     socket.on('board', (b) => {
       this.board = readBoard(b);
+      seatScores(this.board, this.room);
+      // Back in a room whose game ended while we were away.
+      if (b.over) this.over = { scores: this.board.scores, winners: b.winners || [] };
       this._emit('board', b);
       this._changed();
     });
@@ -86,6 +93,8 @@ class GoldClient {
     socket.on('turn', (t) => {
       if (!this.board) this.board = emptyBoard();
       this.board.turn = { playerId: t.playerId, deadline: t.deadline };
+      // A turn starts when it is sent: deadline - duration is the server's now.
+      if (t.duration > 0) this.clockOffset = t.deadline - t.duration - Date.now();
       this.turns++;
       this._emit('turn', t);
       this._changed();
@@ -195,7 +204,8 @@ class GoldClient {
   // The turn's deadline is in server time (Unix ms).
   secondsLeft(now) {
     if (!this.board || !this.board.turn || this.state() !== 'playing') return 0;
-    return Math.max(0, Math.ceil((this.board.turn.deadline - (now || Date.now())) / 1000));
+    const deadline = this.board.turn.deadline - this.clockOffset;
+    return Math.max(0, Math.ceil((deadline - (now || Date.now())) / 1000));
   }
 }
 
@@ -209,22 +219,30 @@ function cellKey(x, y) {
   return x + ',' + y;
 }
 
-// The "board" event: the whole visible state, sent on join and reconnect.
+// Gold cells come with value -1 and who dug them (by).
+function isGold(c) {
+  return c.value < 0 || !!c.by;
+}
+
+// The "board" event: the whole visible state, sent on join and reconnect:
+// {width, height, gold, remaining, opened: [{x, y, value, by?}], scores,
+//  turn: {playerId, deadline, duration} | null, over, winners}.
 function readBoard(b) {
   const board = emptyBoard();
   board.width = b.width;
   board.height = b.height;
   board.total = b.gold;
   board.remaining = b.remaining;
-  (b.cells || []).forEach((c) => {
-    board.cells[cellKey(c.x, c.y)] = c.gold ? { gold: true, by: c.by } : { value: c.value };
+  (b.opened || []).forEach((c) => {
+    board.cells[cellKey(c.x, c.y)] = isGold(c) ? { gold: true, by: c.by } : { value: c.value };
   });
   board.scores = Object.assign({}, b.scores || {});
   board.turn = b.turn && b.turn.playerId ? { playerId: b.turn.playerId, deadline: b.turn.deadline } : null;
   return board;
 }
 
-// A "dug" event: {by, x, y, gold, opened: [{x, y, value}]}.
+// A "dug" event: {by, x, y, gold, opened: [{x, y, value}]}; rpsio adds
+// the new remaining and scores, which are taken as they come when present.
 function applyDug(board, d) {
   (d.opened || []).forEach((c) => {
     if (d.gold && c.x === d.x && c.y === d.y) return;
@@ -235,6 +253,17 @@ function applyDug(board, d) {
     board.scores[d.by] = (board.scores[d.by] || 0) + 1;
     board.remaining = Math.max(0, board.remaining - 1);
   }
+  if (typeof d.remaining === 'number') board.remaining = d.remaining;
+  if (d.scores && typeof d.scores === 'object') board.scores = Object.assign({}, d.scores);
+}
+
+// Every seated player has a score, 0 until they dig gold (the board a
+// player got on joining a waiting room only knew the players seated then).
+function seatScores(board, room) {
+  if (!board || !room) return;
+  room.players.forEach((p) => {
+    if (!(p.id in board.scores)) board.scores[p.id] = 0;
+  });
 }
 
 // ---- the lobby over HTTP: GET /api/rooms?game=gold
