@@ -448,6 +448,31 @@ function defineGoldTests() {
   });
 }
 
+// The mini-program's files fit together: every page in app.json has its
+// four files, and every handler its WXML binds exists in its Page().
+it('example app.json pages exist and their WXML handlers are defined', () => {
+  const fs = require('fs');
+  const path = require('path');
+  const root = path.join(__dirname, '..', 'example');
+  const app = JSON.parse(fs.readFileSync(path.join(root, 'app.json'), 'utf8'));
+  assert.ok(app.pages.includes('pages/gold/gold'), 'the gold page is registered');
+  for (const page of app.pages) {
+    for (const ext of ['js', 'json', 'wxml', 'wxss']) {
+      assert.ok(fs.existsSync(path.join(root, page + '.' + ext)), page + '.' + ext + ' exists');
+    }
+    JSON.parse(fs.readFileSync(path.join(root, page + '.json'), 'utf8'));
+    const wxml = fs.readFileSync(path.join(root, page + '.wxml'), 'utf8');
+    const js = fs.readFileSync(path.join(root, page + '.js'), 'utf8');
+    const handlers = Array.from(wxml.matchAll(/bind(?:tap|change)="([A-Za-z]+)"/g), (m) => m[1]);
+    for (const h of handlers) assert.match(js, new RegExp('\\n  ' + h + '\\('), page + ' defines ' + h);
+  }
+  const lobby = fs.readFileSync(path.join(root, 'pages/lobby/lobby.wxml'), 'utf8');
+  assert.match(lobby, /bindtap="onGold"/, 'the lobby leads to the gold page');
+  const nav = [];
+  lobbyPage({ getClient: () => ({ on: () => () => {}, me: {} }), setData() {}, navigateTo: (u) => nav.push(u) }).onGold();
+  assert.deepEqual(nav, ['/pages/gold/gold']);
+});
+
 defineGameTests('a mock of the /rps contract (socket.io)', () => startMockRps({ duration: 2000, gap: 200 }));
 
 if (process.env.RPSIO_BIN) {
