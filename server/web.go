@@ -22,6 +22,7 @@ func (a *App) mountDemo(r *gin.Engine) {
 	r.GET("/", serve)
 	r.GET("/index.html", serve)
 	r.GET("/app.js", serve)
+	r.GET("/gold.js", serve)
 	r.GET("/style.css", serve)
 	r.GET("/sdk.js", serve)
 }

@@ -15,7 +15,7 @@
   function showError(msg) { $('error').textContent = msg || ''; }
 
   function loadLobby() {
-    fetch('/api/rooms').then(function (r) { return r.json(); }).then(function (body) {
+    fetch('/api/rooms?game=rps').then(function (r) { return r.json(); }).then(function (body) {
       var tbody = $('rooms').querySelector('tbody');
       tbody.innerHTML = '';
       body.rooms.forEach(function (r) {

@@ -4,36 +4,12 @@
 'use strict';
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const { chromium } = require('playwright-core');
-
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-
-function startServer() {
-  const bin = process.env.RPSIO_BIN;
-  assert.ok(bin, 'RPSIO_BIN must point to a built rpsio binary (make nodetest sets it)');
-  const proc = spawn(bin, ['--addr', '127.0.0.1:0', '--round-duration', '5s', '--round-gap', '500ms', '--token-secret', 'browser-test'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (chunk) => {
-      buf += chunk;
-      const m = buf.match(/"msg":"rpsio listening","addr":"[^"]*:(\d+)"/);
-      if (m) { proc.stderr.off('data', onData); proc.stderr.resume(); resolve({ proc, url: `http://127.0.0.1:${m[1]}` }); }
-    };
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`rpsio exited early with ${code}: ${buf}`)));
-  });
-}
+const { startServer, launchBrowser } = require('./server');
 
 test('two browser pages play a round of rock-paper-scissors on the demo page', { timeout: 60000 }, async () => {
-  const { proc, url } = await startServer();
+  const { proc, url } = await startServer(['--round-duration', '5s', '--round-gap', '500ms', '--token-secret', 'browser-test']);
   after(() => proc.kill('SIGKILL'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser();
   after(() => browser.close());
 
   const errors = [];

@@ -13,11 +13,16 @@
 // - The global wx.onSocket* API throws: the SDK must never use it.
 // - wx.onAppShow/onAppHide (or, mini-game flavour, wx.onShow/onHide),
 //   wx.onNetworkStatusChange, wx.getNetworkType and their off* twins.
+// - wx.request() over real HTTP (http:// only), answering like WeChat:
+//   success({data, statusCode, header, errMsg}) for any status, the body
+//   parsed as JSON when dataType is 'json' (the default) and it parses;
+//   fail({errMsg: 'request:fail …'}) when offline or the request fails.
 //
 // Test controls: hide(), show(), setNetwork(), closeAll(), task.goSilent()
 // (the connection dies without any close event, as seen on iOS after the app
 // was in the background), and events on wx.events: 'task', 'open', 'closed'.
 const EventEmitter = require('events');
+const http = require('http');
 const WebSocket = require('ws');
 
 const CONNECTING = 0;
@@ -245,6 +250,48 @@ function createFakeWx(options) {
 
     getNetworkType(params) {
       finish(params, true, { networkType: wx.online ? wx.networkType : 'none', errMsg: 'getNetworkType:ok' });
+    },
+
+    request(params) {
+      params = params || {};
+      const method = (params.method || 'GET').toUpperCase();
+      let req = null;
+      const task = {
+        abort() {
+          if (req) req.destroy(new Error('abort'));
+        },
+      };
+      if (!wx.online) {
+        finish(params, false, { errMsg: 'request:fail network is down' });
+        return task;
+      }
+      if (typeof params.url !== 'string' || !/^http:\/\//.test(params.url)) {
+        finish(params, false, { errMsg: 'request:fail invalid url "' + params.url + '"' });
+        return task;
+      }
+      let body = params.data;
+      if (body !== undefined && typeof body !== 'string') body = JSON.stringify(body);
+      if (method === 'GET') body = undefined;
+      req = http.request(params.url, { method, headers: Object.assign({}, params.header || {}) }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          let data = text;
+          if ((params.dataType || 'json') === 'json') {
+            try {
+              data = JSON.parse(text);
+            } catch (e) {
+              data = text;
+            }
+          }
+          finish(params, true, { data, statusCode: res.statusCode, header: res.headers, errMsg: 'request:ok' });
+        });
+      });
+      req.on('error', (err) => finish(params, false, { errMsg: 'request:fail ' + err.message }));
+      req.setTimeout(params.timeout || 60000, () => req.destroy(new Error('timeout')));
+      req.end(body);
+      return task;
     },
 
     getStorageSync(key) {

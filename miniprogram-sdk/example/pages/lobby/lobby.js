@@ -21,4 +21,7 @@ Page({
   onPlay() {
     this.logic.onPlay().catch(() => {});
   },
+  onGold() {
+    this.logic.onGold();
+  },
 });
