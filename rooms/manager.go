@@ -454,8 +454,10 @@ func (m *Manager) commit(rt *roomRT, r *Room, t *tx) {
 	for _, it := range t.items {
 		it.ev.Game, it.ev.RoomID, it.ev.Seq = r.Game, r.ID, r.Version
 		switch {
-		case len(r.Players) == 0 && (it.player == "" || it.catchUp):
-			// Nobody left to tell: only unsubscribe.
+		case len(r.Players) == 0 && it.catchUp:
+			// Nobody left to catch up. Room-wide events still go out: the
+			// update that emptied the room may have settled a round, and
+			// every settled round has its result.
 		case it.catchUp:
 			if r.Seat(it.player) < 0 {
 				continue
