@@ -294,6 +294,15 @@ func (m *Manager) Act(ctx context.Context, gameName, playerID string, a game.Act
 	}
 	defer m.wg.Done()
 	_, _, err = m.seated(ctx, gameName, playerID, func(t *tx, _ int) error {
+		// Whatever is due first (a turn whose time ran out before its
+		// timer fired), so the action meets the room as it is now. If the
+		// action is refused, none of it is stored: the timer will do it.
+		if err := t.advance(); err != nil {
+			return err
+		}
+		if t.r.Seat(playerID) < 0 {
+			return ErrNotInRoom
+		}
 		step, err := t.st.Act(playerID, cmd, t.now)
 		if err != nil {
 			return err

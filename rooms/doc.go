@@ -1,31 +1,36 @@
-// Package rooms is the room engine of rpsio: matchmaking, seats, rounds and
-// reconnect grace, for rock-paper-scissors rooms of 2 to 8 players. It does
-// no networking: the Socket.IO layer calls the [Manager] for what players do
-// and receives the room's events through a [Notifier], which it implements by
-// emitting them to the Socket.IO room [Channel](roomID) ("room:<id>").
+// Package rooms is the room engine of rpsio, independent of any game:
+// matchmaking, seats, presence and reconnect grace, timers, the store and the
+// delivery of events. The rules of each game (game/rps, game/gold) sit
+// behind [game.Rules] and [game.State]. It does no networking: the Socket.IO
+// layer calls the [Manager] for what players do and receives the rooms'
+// events through a [Notifier], which it implements by emitting them to the
+// Socket.IO room [Channel](roomID) ("room:<id>") of the game's namespace.
 //
 // # Rooms
 //
-// [Manager.Join] seats a player in the oldest waiting room of the requested
-// size with a free seat, or in a new room. When a room is full it starts
-// playing: round N opens with a deadline (Options.RoundDuration) and every
-// player gets "start". Players lock in a move with [Manager.Choose]; the others
-// get "chosen" (never the move). The round is settled with package
-// [github.com/rpsio/rpsio/game/rps] at the deadline, or as soon as every seated
-// player has chosen, and everyone gets "result" then "room". After
-// Options.RoundGap the next round starts, and so on while the room is full.
+// A [Manager] runs the games given in Options.Games. [Manager.Join] seats a
+// player in a room of a game: the room asked for by id if it is waiting with
+// a free seat, else the oldest waiting room of the size asked with a free
+// seat, else a new room. A player holds at most one seat per game. When a
+// room is full its game starts ([game.State.Start]) and it is "playing".
+// Players act with [Manager.Act] (rps "choose", gold "dig"), whose arguments
+// the game parses before the room is touched. Timed transitions (a round's
+// deadline, a turn's timeout) are the game's [game.State.Due].
 //
-// A player who leaves ([Manager.Leave]) sends the room back to waiting (an open
-// round is cancelled, not settled) until Join fills it again; an empty room is
-// deleted. A disconnected player ([Manager.Disconnect]) keeps the seat for
-// Options.ReconnectGrace and forfeits the rounds meanwhile; [Manager.Reconnect]
-// within the grace gets them back, otherwise they leave the room. Every change
-// of a room's roster or state sends "room".
+// A player who leaves ([Manager.Leave]) or whose grace ends loses the seat
+// and the game is told ([game.State.Leave]): rps sends the room back to
+// waiting, gold removes the player from the turn order. A game may end
+// (gold): the room is then "over" and stays until its players leave. An
+// empty room is deleted. A disconnected player ([Manager.Disconnect]) keeps
+// the seat for Options.ReconnectGrace; [Manager.Reconnect] within the grace
+// gets it back, with a catch-up (the room and the game's View) for that
+// player alone. Every change of a room's roster or phase sends "room".
 //
 // Within a room, events are published in the order of the changes that caused
-// them. For a call that fills a room: "room" (playing) then "start". For the
-// last choice of a round: "chosen", "result", "room". At the deadline:
-// "result", "room". Next round: "start".
+// them. Each event carries Seq, the room's Version after its change: it
+// strictly increases from one change to the next and is shared by the events
+// of one change. For a call that fills a room: "room" (playing) then the
+// game's start events. For a leave: "room", then what the game does.
 //
 // Player identity is a string player id (the server maps its sockets or
 // tokens to it) plus a display name. Errors carry a protocol code: see
@@ -33,19 +38,23 @@
 //
 // # State and timers
 //
-// Rooms live in a [Store] (in memory: [NewMemoryStore]), changed only through
-// its atomic Update; the Manager keeps nothing about a room but its timer and
-// its queue of events to publish. A round is settled inside an Update that
-// checks the round is still open, so it is settled exactly once even when the
-// last choice and the deadline come together, and even if several processes
-// share the store. The Manager does not hold sockets and does not assume that
-// the players of a room are connected to this process.
+// Rooms live in a [Store] (in memory: [NewMemoryStore]; every implementation
+// runs roomstest.RunStoreTests), changed only through its atomic Update; a
+// [Room] is plain data with the game's state as JSON ([EncodeRoom]). The
+// Manager keeps nothing about a room but its timer and its queue of events
+// to publish. Every transition is applied inside an Update that re-derives
+// from the stored state what is due, so a round is settled (a turn passed)
+// exactly once even when the last action and the deadline come together, and
+// even if several processes share the store. The Manager does not hold
+// sockets and does not assume that the players of a room are connected to
+// this process.
 //
-// Each room has one timer, armed for its next due transition (deadline, next
-// round, or the end of a reconnect grace). Timer callbacks only wake the room
-// up: what is due is worked out from the stored state and the clock, so a
-// stale or late wake-up is harmless. Time comes from Options.Clock, which tests
-// can replace with a fake (roomstest.Clock) to drive time without sleeping.
+// Each room has one timer in this process, armed at its WakeAt (the game's
+// next timed transition or the end of a reconnect grace). Timer callbacks
+// only wake the room up: what is due is worked out from the stored state
+// and the clock, so a stale or late wake-up is harmless. Time comes from
+// Options.Clock, which tests can replace with a fake (roomstest.Clock) to
+// drive time without sleeping.
 //
 // # Concurrency
 //
@@ -60,6 +69,9 @@
 // Manager (such calls queue their events and return). It should still not
 // block for long.
 //
+// Lock order: a room's runtime lock, then the Manager's; the event queue's
+// lock and the memory store's are leaves.
+//
 // Every call takes a context.Context for the store. [Manager.Shutdown] stops
 // the timers and waits for the calls and timer callbacks in progress; after
 // it, no goroutine of the Manager is left and calls fail with ErrClosed.
@@ -67,8 +79,8 @@
 // # Several processes
 //
 // A room's timer lives in the process that last changed the room. With a
-// store shared by several processes, if that process dies, the room is not
-// woken up until another process calls [Manager.Sweep], which applies what is
-// due in every room and arms this process's timers for them. A process should
-// sweep when it starts (and periodically, if others may die).
+// store shared by several processes, if that process dies, the room is woken
+// up by another process's [Manager.Sweep], which applies what is due in the
+// rooms [Store.Due] lists and arms that process's timers for them;
+// Options.SweepInterval makes a Manager sweep periodically.
 package rooms

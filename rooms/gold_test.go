@@ -376,3 +376,40 @@ func TestDamagedState(t *testing.T) {
 		t.Fatalf("start %+v", st)
 	}
 }
+
+// TestActAppliesWhatIsDueFirst: an action meets the room as it is at its
+// time, even if the timer that would have passed the turn has not fired
+// (here: it died with another Manager).
+func TestActAppliesWhatIsDueFirst(t *testing.T) {
+	e := newGoldEnv(t)
+	id := e.goldJoin("a", rooms.JoinOptions{}).RoomID
+	e.goldJoin("b", rooms.JoinOptions{})
+	if err := e.m.Shutdown(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	e.rec = roomstest.NewRecorder()
+	m2, err := rooms.New(rooms.Options{Games: []game.Rules{e.m.Rules(gold.Name)}, Store: e.store, Notifier: e.rec, Clock: e.clock, ReconnectGrace: grace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Shutdown(context.Background())
+	e.m = m2
+	e.clock.Advance(goldTurn) // a's time is up; no timer of m2's knows
+	e.quiet()
+	_, others := cells(t, m2, id)
+	r, _ := m2.Room(ctx(t), id)
+	// a is refused, and nothing is stored.
+	wantCode(t, e.dig("a", others[0][0], others[0][1]), gold.ErrNotYourTurn, "not_your_turn")
+	e.quiet()
+	if r2, _ := m2.Room(ctx(t), id); r2.Version != r.Version {
+		t.Fatalf("a refused dig stored version %d", r2.Version)
+	}
+	// b digs: the turn passes to b first, then b's dig, then a's turn.
+	if err := e.dig("b", others[0][0], others[0][1]); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "passed", e.next(id, gold.EventTurn).Data.(gold.TurnEvent).PlayerID, "b")
+	equal(t, "dug", e.next(id, gold.EventDug).Data.(gold.DugEvent).By, "b")
+	equal(t, "next", e.next(id, gold.EventTurn).Data.(gold.TurnEvent).PlayerID, "a")
+	e.quiet()
+}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpsio/rpsio/game"
+	"github.com/rpsio/rpsio/game/gold"
 	"github.com/rpsio/rpsio/game/rps"
 	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/rooms/roomstest"
@@ -386,4 +388,107 @@ func TestShutdownTimeout(t *testing.T) {
 	if err := m.Shutdown(c); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestGoldStress plays many gold rooms at once on the system clock with
+// short turns: players join, dig, disconnect, reconnect and leave at random.
+// Every stored state must stay well formed, every room consistent with its
+// phase, and the seat index with the rooms.
+func TestGoldStress(t *testing.T) {
+	dur := 300 * time.Millisecond
+	if testing.Short() {
+		dur = 100 * time.Millisecond
+	}
+	g, err := gold.New(gold.Config{Width: 3, Height: 3, Gold: 3, TurnDuration: 3 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := rooms.NewMemoryStore()
+	var mu sync.Mutex
+	overs := map[string]int{}
+	n := rooms.NotifierFunc(func(_ context.Context, ev rooms.Event) {
+		if ev.Name == gold.EventOver {
+			mu.Lock()
+			overs[ev.RoomID]++
+			mu.Unlock()
+		}
+	})
+	m, _ := rooms.New(rooms.Options{Games: []game.Rules{g}, Store: store, Notifier: n, ReconnectGrace: 5 * time.Millisecond})
+	c := ctx(t)
+	stop := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 2))
+			for time.Now().Before(stop) {
+				p := fmt.Sprint("p", r.IntN(40))
+				var err error
+				switch k := r.IntN(10); {
+				case k < 3:
+					_, err = m.Join(c, gold.Name, p, "", rooms.JoinOptions{Size: 2 + r.IntN(3), CatchUp: r.IntN(2) == 0})
+				case k < 7:
+					err = m.Act(c, gold.Name, p, gold.DigAction(r.IntN(4)-1+r.IntN(2), r.IntN(3)))
+				case k < 8:
+					err = m.Disconnect(c, gold.Name, p)
+				case k < 9:
+					_, err = m.Reconnect(c, gold.Name, p)
+				default:
+					err = m.Leave(c, gold.Name, p)
+				}
+				switch rooms.ErrorCode(err) {
+				case "", "not_in_room", "not_your_turn", "already_open", "out_of_bounds", "game_over":
+				default:
+					t.Errorf("%s: %v", p, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := m.Shutdown(c); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := store.List(c, "")
+	seen := map[string]bool{}
+	for _, r := range rs {
+		st, err := g.Decode(r.State)
+		if err != nil {
+			t.Fatalf("room %s: %v", r.ID, err)
+		}
+		s := st.(*gold.State)
+		if s.Started != (r.Phase != rooms.Waiting) || s.Over != (r.Phase == rooms.Over) {
+			t.Fatalf("room %s is %v, state started %v over %v", r.ID, r.Phase, s.Started, s.Over)
+		}
+		if r.Phase == rooms.Waiting && len(r.Players) >= r.Size {
+			t.Fatalf("room %s waits with %d/%d players", r.ID, len(r.Players), r.Size)
+		}
+		if r.Phase == rooms.Playing && !slices.Equal(s.Order, func() []string {
+			var ids []string
+			for _, p := range r.Players {
+				ids = append(ids, p.PlayerID)
+			}
+			return ids
+		}()) {
+			t.Fatalf("room %s: turn order %v, seats %+v", r.ID, s.Order, r.Players)
+		}
+		for _, p := range r.Players {
+			if seen[p.PlayerID] {
+				t.Fatalf("player %s seated twice", p.PlayerID)
+			}
+			seen[p.PlayerID] = true
+			if id, _ := store.PlayerRoom(c, gold.Name, p.PlayerID); id != r.ID {
+				t.Fatalf("index has %s in %q, room %s has them", p.PlayerID, id, r.ID)
+			}
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, k := range overs {
+		if k != 1 {
+			t.Fatalf("room %s ended %d times", id, k)
+		}
+	}
+	t.Logf("%d games over, %d rooms left", len(overs), len(rs))
 }

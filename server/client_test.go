@@ -17,18 +17,18 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// waitTimeout bounds every wait in these tests: they wait for what they
+// binderWait bounds every wait in these tests: they wait for what they
 // expect, never a fixed time, and fail after this.
-const waitTimeout = 5 * time.Second
+const binderWait = 5 * time.Second
 
-// testApp is the application on a loopback port.
-type testApp struct {
+// binderApp is the application on a loopback port.
+type binderApp struct {
 	t   *testing.T
 	app *App
 	hs  *httptest.Server
 }
 
-func newTestApp(t *testing.T, edit func(c *Config)) *testApp {
+func newBinderApp(t *testing.T, edit func(c *Config)) *binderApp {
 	t.Helper()
 	cfg, err := ParseConfig([]string{"--token-secret", "test", "--gold-width", "3", "--gold-height", "3", "--gold-count", "2"}, func(string) string { return "" })
 	if err != nil {
@@ -41,9 +41,9 @@ func newTestApp(t *testing.T, edit func(c *Config)) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ta := &testApp{t: t, app: app, hs: httptest.NewServer(app.Handler())}
+	ta := &binderApp{t: t, app: app, hs: httptest.NewServer(app.Handler())}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), binderWait)
 		defer cancel()
 		if err := app.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
@@ -54,7 +54,7 @@ func newTestApp(t *testing.T, edit func(c *Config)) *testApp {
 }
 
 // get fetches path and decodes the JSON body.
-func (ta *testApp) get(path string) (int, map[string]any) {
+func (ta *binderApp) get(path string) (int, map[string]any) {
 	ta.t.Helper()
 	res, err := http.Get(ta.hs.URL + path)
 	if err != nil {
@@ -68,15 +68,15 @@ func (ta *testApp) get(path string) (int, map[string]any) {
 	return res.StatusCode, body
 }
 
-// recv is an event a client received.
-type recv struct {
+// nsEvent is an event a client received.
+type nsEvent struct {
 	name string
 	data json.RawMessage
 }
 
 // client is a minimal Socket.IO 5 client (Engine.IO 4 over WebSocket) on
 // one namespace: enough to drive the game namespaces in process.
-type client struct {
+type nsClient struct {
 	t    *testing.T
 	nsp  string
 	ws   *websocket.Conn
@@ -84,7 +84,7 @@ type client struct {
 	done chan struct{}
 
 	mu       sync.Mutex
-	events   []recv
+	events   []nsEvent
 	read     map[string]int // event name -> events consumed
 	acks     map[int]chan json.RawMessage
 	nextAck  int
@@ -96,7 +96,7 @@ type client struct {
 
 // dial connects to nsp with auth and waits for the connection to be
 // accepted or refused (then c.connErr is set).
-func (ta *testApp) dial(nsp string, auth map[string]any) *client {
+func (ta *binderApp) dial(nsp string, auth map[string]any) *nsClient {
 	t := ta.t
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(ta.hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
@@ -104,7 +104,7 @@ func (ta *testApp) dial(nsp string, auth map[string]any) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, nsp: nsp, ws: ws, done: make(chan struct{}), read: map[string]int{}, acks: map[int]chan json.RawMessage{}, signal: make(chan struct{}, 1)}
+	c := &nsClient{t: t, nsp: nsp, ws: ws, done: make(chan struct{}), read: map[string]int{}, acks: map[int]chan json.RawMessage{}, signal: make(chan struct{}, 1)}
 	t.Cleanup(c.close)
 	if _, msg, err := ws.ReadMessage(); err != nil || msg[0] != '0' {
 		t.Fatalf("open packet %q, %v", msg, err)
@@ -118,25 +118,25 @@ func (ta *testApp) dial(nsp string, auth map[string]any) *client {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(waitTimeout):
+	case <-time.After(binderWait):
 		t.Fatal("no CONNECT answer")
 	}
 	return c
 }
 
-func (c *client) write(s string) {
+func (c *nsClient) write(s string) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_ = c.ws.WriteMessage(websocket.TextMessage, []byte(s))
 }
 
-func (c *client) close() {
+func (c *nsClient) close() {
 	c.ws.Close()
 	<-c.done
 }
 
 // reader handles every frame: pings, the CONNECT answer, events and acks.
-func (c *client) reader(connected chan<- error) {
+func (c *nsClient) reader(connected chan<- error) {
 	defer close(c.done)
 	prefix := c.nsp + ","
 	for {
@@ -168,7 +168,7 @@ func (c *client) reader(connected chan<- error) {
 				data = args[1]
 			}
 			c.mu.Lock()
-			c.events = append(c.events, recv{name, data})
+			c.events = append(c.events, nsEvent{name, data})
 			c.mu.Unlock()
 			select {
 			case c.signal <- struct{}{}:
@@ -193,7 +193,7 @@ func (c *client) reader(connected chan<- error) {
 
 // emit sends an event with an acknowledgement and returns the ack's first
 // argument. args are sent as given (none, one, or several).
-func (c *client) emit(name string, args ...any) map[string]any {
+func (c *nsClient) emit(name string, args ...any) map[string]any {
 	c.t.Helper()
 	c.mu.Lock()
 	c.nextAck++
@@ -210,7 +210,7 @@ func (c *client) emit(name string, args ...any) map[string]any {
 			c.t.Fatalf("ack of %s: %s", name, a)
 		}
 		return out
-	case <-time.After(waitTimeout):
+	case <-time.After(binderWait):
 		c.t.Fatalf("no ack for %s %v", name, args)
 		return nil
 	}
@@ -218,7 +218,7 @@ func (c *client) emit(name string, args ...any) map[string]any {
 
 // next waits for the next event called name (after the last one consumed)
 // and decodes its payload into a map.
-func (c *client) next(name string) map[string]any {
+func (c *nsClient) next(name string) map[string]any {
 	c.t.Helper()
 	var out map[string]any
 	if err := json.Unmarshal(c.nextRaw(name), &out); err != nil {
@@ -227,9 +227,9 @@ func (c *client) next(name string) map[string]any {
 	return out
 }
 
-func (c *client) nextRaw(name string) json.RawMessage {
+func (c *nsClient) nextRaw(name string) json.RawMessage {
 	c.t.Helper()
-	deadline := time.After(waitTimeout)
+	deadline := time.After(binderWait)
 	for {
 		c.mu.Lock()
 		seen := 0
@@ -254,7 +254,7 @@ func (c *client) nextRaw(name string) json.RawMessage {
 }
 
 // names lists the events received so far.
-func (c *client) names() []string {
+func (c *nsClient) names() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
@@ -265,7 +265,7 @@ func (c *client) names() []string {
 }
 
 // connect dials nsp and waits for "welcome".
-func (ta *testApp) connect(nsp string, auth map[string]any) *client {
+func (ta *binderApp) connect(nsp string, auth map[string]any) *nsClient {
 	ta.t.Helper()
 	c := ta.dial(nsp, auth)
 	if c.connErr != nil {

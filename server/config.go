@@ -103,9 +103,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if !strings.HasSuffix(c.Path, "/") {
 		c.Path += "/"
 	}
-	for name, d := range map[string]time.Duration{"ping-interval": c.PingInterval, "ping-timeout": c.PingTimeout, "round-duration": c.RoundDuration, "reconnect-grace": c.ReconnectGrace, "gold-turn": c.GoldTurn, "drain-timeout": c.DrainTimeout} {
-		if d <= 0 {
-			return c, fmt.Errorf("--%s must be positive", name)
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"ping-interval", c.PingInterval}, {"ping-timeout", c.PingTimeout}, {"round-duration", c.RoundDuration}, {"reconnect-grace", c.ReconnectGrace}, {"gold-turn", c.GoldTurn}, {"drain-timeout", c.DrainTimeout}} {
+		if d.d <= 0 { // in a fixed order, so the same bad input gives the same message
+			return c, fmt.Errorf("--%s must be positive", d.name)
 		}
 	}
 	if c.RoundGap < 0 {

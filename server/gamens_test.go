@@ -32,7 +32,7 @@ func num(v any) int { f, _ := v.(float64); return int(f) }
 // goldCells reads the board of a gold room from the manager: the gold
 // cells and the cells with gold around them (white-box: the wire never
 // shows closed cells). Digging a number opens only that cell.
-func (ta *testApp) goldCells(roomID string) (golds, numbers [][2]int) {
+func (ta *binderApp) goldCells(roomID string) (golds, numbers [][2]int) {
 	ta.t.Helper()
 	r, err := ta.app.rooms.Room(context.Background(), roomID)
 	if err != nil {
@@ -60,7 +60,7 @@ func (ta *testApp) goldCells(roomID string) (golds, numbers [][2]int) {
 }
 
 func TestGoldNamespace(t *testing.T) {
-	ta := newTestApp(t, nil)
+	ta := newBinderApp(t, nil)
 	a := ta.connect("/gold", map[string]any{"name": "ann"})
 	b := ta.connect("/gold", map[string]any{"name": "bob"})
 	if a.welcome.Name != "ann" || a.welcome.PlayerID == b.welcome.PlayerID {
@@ -101,7 +101,7 @@ func TestGoldNamespace(t *testing.T) {
 	if r := ack["room"].(map[string]any); r["id"] != id || r["state"] != "playing" || r["seq"] != 2.0 {
 		t.Fatalf("b's join %v", r)
 	}
-	for _, c := range []*client{a, b} {
+	for _, c := range []*nsClient{a, b} {
 		if r := c.next("room"); r["state"] != "playing" {
 			t.Fatalf("room %v", r)
 		}
@@ -124,7 +124,7 @@ func TestGoldNamespace(t *testing.T) {
 	wantAckError(t, a.emit("dig", map[string]any{"x": 3, "y": 0}), "out_of_bounds", "x = width")
 	wantAckError(t, a.emit("dig", map[string]any{"x": 0, "y": -1}), "out_of_bounds", "y < 0")
 	wantAckOK(t, a.emit("dig", map[string]any{"x": others[0][0], "y": others[0][1]}), "a digs")
-	for _, c := range []*client{a, b} {
+	for _, c := range []*nsClient{a, b} {
 		d := c.next("dug")
 		if d["by"] != a.welcome.PlayerID || d["gold"] != false || d["seq"] != 3.0 {
 			t.Fatalf("dug %v", d)
@@ -188,7 +188,7 @@ func TestGoldNamespace(t *testing.T) {
 }
 
 // lastOpened lists the cells of every "dug" event received.
-func (c *client) lastOpened() [][2]int {
+func (c *nsClient) lastOpened() [][2]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out [][2]int
@@ -208,7 +208,7 @@ func (c *client) lastOpened() [][2]int {
 // TestRPSNamespaceOnBinder: the rps contract through the generic binder,
 // with seq, and one seat per game for the same token.
 func TestRPSNamespaceOnBinder(t *testing.T) {
-	ta := newTestApp(t, func(c *Config) { c.RoundDuration = time.Minute })
+	ta := newBinderApp(t, func(c *Config) { c.RoundDuration = time.Minute })
 	a := ta.connect("/rps", map[string]any{"name": "ann"})
 	b := ta.connect("/rps", map[string]any{"name": "bob"})
 	wantAckError(t, a.emit("choose", map[string]any{"round": 1, "move": "rock"}), "not_in_room", "choose before join")
@@ -252,7 +252,7 @@ func TestRPSNamespaceOnBinder(t *testing.T) {
 }
 
 func TestConnectRefusals(t *testing.T) {
-	ta := newTestApp(t, nil)
+	ta := newBinderApp(t, nil)
 	for what, auth := range map[string]map[string]any{
 		"bad token":      {"token": "x.y"},
 		"token number":   {"token": 5},

@@ -30,7 +30,7 @@ func readyz(t *testing.T, hs *httptest.Server) (int, Readiness) {
 // /readyz: starting until MarkReady, ready after, draining from Shutdown on
 // and never back; a Redis outage changes the body only.
 func TestReadinessTransitions(t *testing.T) {
-	app, hs := serveApp(t)
+	app, hs := newTestApp(t)
 
 	code, r := readyz(t, hs)
 	if code != http.StatusServiceUnavailable || r.Ready || r.Status != StateStarting || !strings.Contains(r.Reason, "starting") {
@@ -84,7 +84,7 @@ func TestReadinessTransitions(t *testing.T) {
 // long-polling, and refuses new handshakes with 503 so a proxy retries them
 // elsewhere.
 func TestDrainClosesSessions(t *testing.T) {
-	app, hs := serveApp(t)
+	app, hs := newTestApp(t)
 	app.MarkReady()
 
 	ws := dialRPS(t, hs, "ann")

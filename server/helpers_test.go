@@ -19,10 +19,14 @@ import (
 	"github.com/prometheus/common/model"
 )
 
+// waitTimeout bounds every wait: tests wait for what they expect, never a
+// fixed time, and fail after this.
+const waitTimeout = 5 * time.Second
+
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// serveApp serves an App on a loopback port; args are extra flags.
-func serveApp(t *testing.T, args ...string) (*App, *httptest.Server) {
+// newTestApp serves an App on a loopback port; args are extra flags.
+func newTestApp(t *testing.T, args ...string) (*App, *httptest.Server) {
 	t.Helper()
 	base := []string{"--round-duration", "5s", "--round-gap", "0s", "--log-level", "error"}
 	cfg, err := ParseConfig(append(base, args...), func(string) string { return "" })

@@ -13,7 +13,7 @@ import (
 // /metrics parses as Prometheus text, and its counters move with a round
 // played over the wire.
 func TestMetricsMoveWithARound(t *testing.T) {
-	app, hs := serveApp(t)
+	app, hs := newTestApp(t)
 	app.MarkReady()
 
 	before := scrape(t, hs)
@@ -95,7 +95,7 @@ func (timeoutErr) Timeout() bool { return true }
 // What an adapter feeds through Component shows in /metrics with its
 // component label, and a Redis outage shows there and in /readyz's body.
 func TestAdapterMetrics(t *testing.T) {
-	app, hs := serveApp(t)
+	app, hs := newTestApp(t)
 	app.MarkReady()
 	am := app.Metrics().Component("adapter")
 	am.RedisConnected(true, nil)
@@ -141,7 +141,7 @@ func TestAdapterMetrics(t *testing.T) {
 
 // In-memory mode exports no Redis series at all.
 func TestNoRedisSeriesInMemory(t *testing.T) {
-	_, hs := serveApp(t)
+	_, hs := newTestApp(t)
 	m := scrape(t, hs)
 	for name := range m {
 		if len(name) > 11 && name[:11] == "rpsio_redis" {

@@ -224,6 +224,8 @@ func (s *State) Act(player string, action any, now time.Time) (game.Step, error)
 		return game.Step{}, fmt.Errorf("%w: the game has not started", ErrNotYourTurn)
 	case s.Turn == "" || s.Turn != player:
 		return game.Step{}, ErrNotYourTurn
+	case !now.Before(s.Deadline):
+		return game.Step{}, fmt.Errorf("%w: the time for the turn is up", ErrNotYourTurn)
 	case d.X < 0 || d.X >= s.Width || d.Y < 0 || d.Y >= s.Height:
 		return game.Step{}, fmt.Errorf("%w: the board is %d×%d", ErrOutOfBounds, s.Width, s.Height)
 	}

@@ -1,5 +1,7 @@
-// Package rps holds the rules of rock-paper-scissors as played by rpsio rooms
-// and the settlement of a round. It does no I/O and keeps no state.
+// Package rps holds the rules of rock-paper-scissors as played by rpsio rooms:
+// the settlement of a round ([Settle]) and the game as the room engine runs
+// it ([Rules], [State]: rounds with a deadline and a gap, standings, the
+// "start", "chosen", "result" and "room" payloads). It does no I/O.
 //
 // # Rules
 //
@@ -18,7 +20,8 @@
 //
 // # Concurrency
 //
-// Everything in this package is safe for concurrent use: [Move] is a plain
-// value, and [Settle] is a pure function that neither modifies nor retains its
-// arguments (the returned slice is freshly allocated and owned by the caller).
+// [Move] is a plain value, [Settle] is a pure function that neither modifies
+// nor retains its arguments (the returned slice is freshly allocated and
+// owned by the caller), and [Rules] is immutable: all are safe for concurrent
+// use. A [State] is used by one goroutine at a time.
 package rps
