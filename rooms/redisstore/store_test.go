@@ -20,6 +20,14 @@ import (
 
 // newClient returns a client of rs that respects context deadlines, as the
 // server's does.
+
+// silent drops go-redis's own log (dial failures in the outage tests).
+type silent struct{}
+
+func (silent) Printf(context.Context, string, ...any) {}
+
+func init() { goredis.SetLogger(silent{}) }
+
 func newClient(t testing.TB, rs *redistest.Server) *goredis.Client {
 	t.Helper()
 	c := goredis.NewClient(&goredis.Options{Addr: rs.Addr(), ContextTimeoutEnabled: true, DialTimeout: time.Second})
