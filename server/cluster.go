@@ -31,6 +31,9 @@ type cluster struct {
 	client  *goredis.Client
 	store   *redisstore.Store
 	tracker *redispresence.Tracker
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // newCluster connects nothing yet (App.Run does): it makes the clients,
@@ -75,9 +78,10 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 	return c, nil
 }
 
-// close closes the clients.
+// close closes the clients, once.
 func (c *cluster) close() error {
-	return errors.Join(c.adapter.Close(), c.client.Close())
+	c.closeOnce.Do(func() { c.closeErr = errors.Join(c.adapter.Close(), c.client.Close()) })
+	return c.closeErr
 }
 
 // presenceSync keeps the rooms' idea of who is connected in line with the
