@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -357,5 +358,39 @@ func TestClusterDrain(t *testing.T) {
 	code, st := n2.get("/api/stats")
 	if code != 200 || st["roundsSettled"] != 1.0 || st["nodes"] != 1.0 {
 		t.Fatalf("stats %d %v", code, st)
+	}
+}
+
+// TestClusterShutdownLeavesNoGoroutines: nodes that played and shut down
+// leave no goroutine behind (heartbeats, presence repair, timers, Redis
+// clients, adapters).
+func TestClusterShutdownLeavesNoGoroutines(t *testing.T) {
+	rs := redistest.Start(t)
+	before := runtime.NumGoroutine()
+	func() {
+		nodes := newClusterApps(t, rs, 2, func(c *Config) { c.RoundDuration = time.Minute })
+		a := nodes[0].connect("/rps", map[string]any{"name": "ann"})
+		b := nodes[1].connect("/rps", map[string]any{"name": "bob"})
+		wantAckOK(t, a.emit("join"), "a joins")
+		wantAckOK(t, b.emit("join"), "b joins")
+		a.next("start")
+		for _, n := range nodes {
+			ctx, cancel := context.WithTimeout(context.Background(), binderWait)
+			if err := n.app.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+			n.hs.Close()
+		}
+		<-a.done
+		<-b.done
+	}()
+	deadline := time.Now().Add(binderWait)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after Shutdown, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
