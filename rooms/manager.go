@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,10 @@ type Manager struct {
 	grace  time.Duration
 	sweep  time.Duration
 	delay  time.Duration // Options.SweepDelay
+	hold   time.Duration // Options.RecoveryHold
+	// unavailable is when a store call last failed with ErrUnavailable
+	// (Unix ns; 0: never), for RecoveryHold.
+	unavailable atomic.Int64
 
 	// ctx is passed to the notifier; cancel is called by Shutdown.
 	ctx    context.Context
@@ -92,6 +97,7 @@ func New(opts Options) (*Manager, error) {
 		grace:  o.ReconnectGrace,
 		sweep:  o.SweepInterval,
 		delay:  o.SweepDelay,
+		hold:   o.RecoveryHold,
 		rts:    map[string]*roomRT{},
 	}
 	for _, g := range o.Games {
@@ -413,7 +419,7 @@ func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (
 func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error) (*Room, game.State, error) {
 	var t *tx
 	rt.mu.Lock()
-	r, err := m.store.Update(ctx, rt.id, func(r *Room) error {
+	r, err := m.storeUpdate(ctx, rt.id, func(r *Room) error {
 		orig := r.Clone()
 		var err error
 		if t, err = m.begin(r, m.clock.Now()); err != nil {
@@ -442,6 +448,33 @@ func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error
 	rt.mu.Unlock()
 	m.after(ctx, rt, t.settled)
 	return r, t.st, nil
+}
+
+// storeUpdate is m.store.Update, noting when the store is unavailable.
+func (m *Manager) storeUpdate(ctx context.Context, id string, fn func(r *Room) error) (*Room, error) {
+	r, err := m.store.Update(ctx, id, fn)
+	m.noteErr(err)
+	return r, err
+}
+
+// noteErr notes a store call's error for RecoveryHold.
+func (m *Manager) noteErr(err error) {
+	if err != nil && m.hold > 0 && errors.Is(err, ErrUnavailable) {
+		m.unavailable.Store(m.clock.Now().UnixNano())
+	}
+}
+
+// heldUntil is when timer-driven transitions may run again after the store
+// was unavailable; zero if they may run now.
+func (m *Manager) heldUntil(now time.Time) time.Time {
+	last := m.unavailable.Load()
+	if last == 0 {
+		return time.Time{}
+	}
+	if until := time.Unix(0, last).Add(m.hold); until.After(now) {
+		return until
+	}
+	return time.Time{}
 }
 
 // commit renders and queues t's items and reschedules the room's timer
@@ -599,6 +632,14 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 	closed := m.closed
 	m.mu.Unlock()
 	if stale || closed {
+		return
+	}
+	if until := m.heldUntil(m.clock.Now()); !until.IsZero() {
+		rt.mu.Lock()
+		if rt.timer == nil {
+			m.schedule(rt, until) // the store was down: give the cluster a moment
+		}
+		rt.mu.Unlock()
 		return
 	}
 	_, _, err := m.updateRT(m.ctx, rt, func(t *tx) error { return t.advance() })
