@@ -419,7 +419,7 @@ func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (
 func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error) (*Room, game.State, error) {
 	var t *tx
 	rt.mu.Lock()
-	r, err := m.storeUpdate(ctx, rt.id, func(r *Room) error {
+	r, counted, err := m.storeUpdate(ctx, rt.id, &t, func(r *Room) error {
 		orig := r.Clone()
 		var err error
 		if t, err = m.begin(r, m.clock.Now()); err != nil {
@@ -446,15 +446,32 @@ func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error
 	}
 	m.commit(rt, r, t)
 	rt.mu.Unlock()
-	m.after(ctx, rt, t.settled)
+	settled := t.settled
+	if counted {
+		settled = 0 // counted by the store with the change
+	}
+	m.after(ctx, rt, settled)
 	return r, t.st, nil
 }
 
-// storeUpdate is m.store.Update, noting when the store is unavailable.
-func (m *Manager) storeUpdate(ctx context.Context, id string, fn func(r *Room) error) (*Room, error) {
-	r, err := m.store.Update(ctx, id, fn)
+// storeUpdate is m.store.Update, or UpdateCounting with the rounds that *t
+// (set by fn) settled when the store counts them itself (counted), noting
+// when the store is unavailable.
+func (m *Manager) storeUpdate(ctx context.Context, id string, t **tx, fn func(r *Room) error) (r *Room, counted bool, err error) {
+	if cu, ok := m.store.(CountingUpdater); ok {
+		r, err = cu.UpdateCounting(ctx, id, func(r *Room) (int64, error) {
+			err := fn(r)
+			if *t == nil || err != nil {
+				return 0, err
+			}
+			return (*t).settled, nil
+		})
+		counted = true
+	} else {
+		r, err = m.store.Update(ctx, id, fn)
+	}
 	m.noteErr(err)
-	return r, err
+	return r, counted, err
 }
 
 // noteErr notes a store call's error for RecoveryHold.

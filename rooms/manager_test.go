@@ -839,6 +839,17 @@ func (s *flakyStore) Update(ctx context.Context, id string, fn func(*rooms.Room)
 	return s.MemoryStore.Update(ctx, id, fn)
 }
 
+// UpdateCounting fails as Update does (the Manager prefers it).
+func (s *flakyStore) UpdateCounting(ctx context.Context, id string, fn func(*rooms.Room) (int64, error)) (*rooms.Room, error) {
+	s.mu.Lock()
+	failing := s.failing
+	s.mu.Unlock()
+	if failing {
+		return nil, errors.New("store unavailable")
+	}
+	return s.MemoryStore.UpdateCounting(ctx, id, fn)
+}
+
 // TestTimerRetriesStoreErrors: a store error at the deadline does not lose
 // the round: the timer tries again a second later.
 func TestTimerRetriesStoreErrors(t *testing.T) {
@@ -883,6 +894,13 @@ func (s *unavailableStore) Update(ctx context.Context, id string, fn func(*rooms
 		return nil, err
 	}
 	return s.MemoryStore.Update(ctx, id, fn)
+}
+
+func (s *unavailableStore) UpdateCounting(ctx context.Context, id string, fn func(*rooms.Room) (int64, error)) (*rooms.Room, error) {
+	if err := s.fail(); err != nil {
+		return nil, err
+	}
+	return s.MemoryStore.UpdateCounting(ctx, id, fn)
 }
 
 func (s *unavailableStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {

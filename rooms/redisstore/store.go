@@ -59,8 +59,9 @@ type Store struct {
 }
 
 var (
-	_ rooms.Store   = (*Store)(nil)
-	_ rooms.Claimer = (*Store)(nil)
+	_ rooms.Store           = (*Store)(nil)
+	_ rooms.Claimer         = (*Store)(nil)
+	_ rooms.CountingUpdater = (*Store)(nil)
 )
 
 // New returns a Store on client, which the caller keeps and closes. For
@@ -205,7 +206,7 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	c.Version = 1
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	return s.commit(ctx, nil, nil, c, false)
+	return s.commit(ctx, nil, nil, c, false, 0)
 }
 
 // CreateIfNoneWaiting implements rooms.Store: the commit script checks the
@@ -221,11 +222,17 @@ func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
 	c.Version = 1
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	return s.commit(ctx, nil, nil, c, true)
+	return s.commit(ctx, nil, nil, c, true, 0)
 }
 
 // Update implements rooms.Store.
 func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) error) (*rooms.Room, error) {
+	return s.UpdateCounting(ctx, id, func(r *rooms.Room) (int64, error) { return 0, fn(r) })
+}
+
+// UpdateCounting implements rooms.CountingUpdater: the commit script adds
+// the rounds settled to the counter.
+func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.Room) (int64, error)) (*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -237,13 +244,14 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) er
 			return nil, err
 		}
 		r := old.Clone()
-		if err := fn(r); errors.Is(err, rooms.ErrNoChange) {
+		settled, err := fn(r)
+		if errors.Is(err, rooms.ErrNoChange) {
 			return old, nil
 		} else if err != nil {
 			return nil, err
 		}
 		r.ID, r.Game, r.Created, r.Version = old.ID, old.Game, old.Created, old.Version+1
-		err = s.commit(ctx, old, raw, r, false)
+		err = s.commit(ctx, old, raw, r, false, settled)
 		if !errors.Is(err, errConflict) {
 			if err != nil {
 				return nil, err
@@ -267,7 +275,8 @@ var errConflict = errors.New("redisstore: conflict")
 // commit stores room r (deleting it if it has no players), which was old
 // (nil for a new room) as the bytes raw, with every index, in one script.
 // unlessWaiting (a new room): only if no room of its game and size waits.
-func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool) error {
+// settled is added to the settled counter with the change.
+func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool, settled int64) error {
 	var newJSON []byte
 	if len(r.Players) > 0 {
 		var err error
@@ -290,13 +299,13 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 	if !r.WakeAt.IsZero() {
 		wake = score(r.WakeAt)
 	}
-	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID)}
+	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID), s.k.settled()}
 	exclusive := "0"
 	if unlessWaiting {
 		exclusive = "1"
 	}
-	args := make([]any, 0, 10+len(added)+len(removed))
-	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, len(added))
+	args := make([]any, 0, 11+len(added)+len(removed))
+	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, max(settled, 0), len(added))
 	for _, p := range added {
 		args = append(args, p)
 	}
