@@ -10,12 +10,12 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rpsio/rpsio/adapter"
+	"github.com/rpsio/rpsio/internal/breaker"
 	"github.com/rpsio/rpsio/rooms"
 )
 
@@ -53,9 +53,9 @@ type Store struct {
 	o   Options
 	k   keys
 	log *slog.Logger
-	// state of the connection as last seen: 0 unknown, 1 up, 2 down; the
-	// metrics hear of changes only.
-	state atomic.Int32
+	// br remembers that Redis stopped answering: calls then fail at once
+	// (one probes every 200 ms), rather than each waiting out Timeout.
+	br breaker.Breaker
 }
 
 var (
@@ -123,7 +123,7 @@ func (s *Store) op(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Store) fail(ctx context.Context, op string, err error) error {
 	if !errors.Is(err, context.Canceled) || ctx.Err() == nil {
 		s.o.Metrics.RedisError(op, err)
-		if s.state.Swap(2) != 2 {
+		if s.br.Fail() {
 			s.o.Metrics.RedisConnected(false, err)
 			s.log.Warn("room store: Redis unavailable", "op", op, "err", err)
 		}
@@ -133,10 +133,22 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 
 // ok notes that Redis answered.
 func (s *Store) ok() {
-	if s.state.Swap(1) != 1 {
+	if s.br.OK() {
 		s.o.Metrics.RedisConnected(true, nil)
 		s.log.Info("room store: Redis connected")
 	}
+}
+
+// errDown: Redis did not answer a moment ago; the call was not tried.
+var errDown = errors.New("Redis did not answer a moment ago")
+
+// down fails a call at once while Redis is known to be unreachable, but
+// for the one call every 200 ms that probes it.
+func (s *Store) down(op string) error {
+	if s.br.Allow() {
+		return nil
+	}
+	return fmt.Errorf("redisstore: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
 }
 
 // Ping checks that Redis answers and loads the scripts, so that a node
@@ -171,6 +183,9 @@ func (s *Store) Get(ctx context.Context, id string) (*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.down("get"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	r, _, err := s.get(ctx, id)
@@ -199,6 +214,9 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.down("create"); err != nil {
+		return err
+	}
 	if len(r.Players) == 0 {
 		return fmt.Errorf("redisstore: create room %q without players", r.ID)
 	}
@@ -213,6 +231,9 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 // waiting index of the room's game and size.
 func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.down("create"); err != nil {
 		return err
 	}
 	if len(r.Players) == 0 {
@@ -234,6 +255,9 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) er
 // the rounds settled to the counter.
 func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.Room) (int64, error)) (*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.down("update"); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.op(ctx)
@@ -367,6 +391,9 @@ func (s *Store) PlayerRoom(ctx context.Context, game, playerID string) (string, 
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if err := s.down("player room"); err != nil {
+		return "", err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	id, err := s.c.HGet(ctx, s.k.seats(game), playerID).Result()
@@ -386,6 +413,9 @@ func (s *Store) Waiting(ctx context.Context, game string, size int) ([]string, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.down("waiting"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	ids, err := s.c.ZRange(ctx, s.k.waiting(game, size), 0, -1).Result()
@@ -403,6 +433,9 @@ const listBatch = 256
 // and logged: one damaged key must not take the lobby down.
 func (s *Store) List(ctx context.Context, game string) ([]*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.down("list"); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.op(ctx)
@@ -448,6 +481,9 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.down("due"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	by := &goredis.ZRangeBy{Min: "-inf", Max: score(now)}
@@ -467,6 +503,9 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	if err := s.down("claim"); err != nil {
+		return false, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	ok, err := s.c.SetNX(ctx, s.k.claim(id), s.o.Owner, ttl).Result()
@@ -482,6 +521,9 @@ func (s *Store) AddSettled(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.down("settled"); err != nil {
+		return err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	if err := s.c.IncrBy(ctx, s.k.settled(), n).Err(); err != nil {
@@ -494,6 +536,9 @@ func (s *Store) AddSettled(ctx context.Context, n int64) error {
 // Settled implements rooms.Store.
 func (s *Store) Settled(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.down("settled"); err != nil {
 		return 0, err
 	}
 	ctx, cancel := s.op(ctx)
