@@ -146,8 +146,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 	if err := t.finish(); err != nil {
 		return nil, err
 	}
-	rt := m.runtime(r.ID)
-	rt.mu.Lock()
+	rt := m.lockRT(r.ID)
 	if err := m.store.CreateIfNoneWaiting(ctx, r); err != nil {
 		m.forget(rt)
 		rt.mu.Unlock()

@@ -174,6 +174,7 @@ func (m *Manager) armSweep() {
 		if err := m.Sweep(m.ctx); err != nil && !errors.Is(err, ErrClosed) {
 			m.log.Warn("sweep", "err", err)
 		}
+		m.gcRuntimes()
 		m.mu.Lock()
 		if !m.closed {
 			m.armSweep()
@@ -182,7 +183,49 @@ func (m *Manager) armSweep() {
 	})
 }
 
-// runtime returns the runtime of room id, creating it if needed.
+// lockRT returns the runtime of room id, locked, creating it if needed. It
+// is the map's current one: gcRuntimes may have dropped the one runtime
+// returned, in which case lockRT takes the new one.
+func (m *Manager) lockRT(id string) *roomRT {
+	for {
+		rt := m.runtime(id)
+		rt.mu.Lock()
+		m.mu.Lock()
+		current := m.rts[id] == rt
+		m.mu.Unlock()
+		if current {
+			return rt
+		}
+		rt.mu.Unlock()
+	}
+}
+
+// gcRuntimes drops the runtimes of rooms with nothing armed or queued
+// here: with several processes, rooms another process deleted (this one
+// does not hear of it) would otherwise stay in the map for good. A runtime
+// in use is skipped (its lock is held) or taken again by lockRT.
+func (m *Manager) gcRuntimes() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, rt := range m.rts {
+		// TryLock: the lock order is rt.mu then m.mu; not waiting keeps it.
+		if !rt.mu.TryLock() {
+			continue
+		}
+		if rt.timer == nil {
+			rt.qmu.Lock()
+			idle := len(rt.queue) == 0 && !rt.draining
+			rt.qmu.Unlock()
+			if idle {
+				delete(m.rts, id)
+			}
+		}
+		rt.mu.Unlock()
+	}
+}
+
+// runtime returns the runtime of room id, creating it if needed. Lock it
+// with lockRT.
 func (m *Manager) runtime(id string) *roomRT {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -413,12 +456,8 @@ func sameRoom(a, b *Room) bool {
 // caused, reschedules the room's timer and publishes the events. It returns
 // the stored room and the state fn left.
 func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (*Room, game.State, error) {
-	return m.updateRT(ctx, m.runtime(id), fn)
-}
-
-func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error) (*Room, game.State, error) {
 	var t *tx
-	rt.mu.Lock()
+	rt := m.lockRT(id)
 	r, counted, err := m.storeUpdate(ctx, rt.id, &t, func(r *Room) error {
 		orig := r.Clone()
 		var err error
@@ -652,17 +691,17 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 		return
 	}
 	if until := m.heldUntil(m.clock.Now()); !until.IsZero() {
-		rt.mu.Lock()
+		rt := m.lockRT(rt.id)
 		if rt.timer == nil {
 			m.schedule(rt, until) // the store was down: give the cluster a moment
 		}
 		rt.mu.Unlock()
 		return
 	}
-	_, _, err := m.updateRT(m.ctx, rt, func(t *tx) error { return t.advance() })
+	_, _, err := m.update(m.ctx, rt.id, func(t *tx) error { return t.advance() })
 	if err != nil && !errors.Is(err, ErrRoomNotFound) {
 		m.log.Error("room timer", "room", rt.id, "err", err)
-		rt.mu.Lock()
+		rt := m.lockRT(rt.id)
 		if rt.timer == nil {
 			m.schedule(rt, m.clock.Now().Add(time.Second)) // try again
 		}
