@@ -171,9 +171,11 @@ func (m *Manager) armSweep() {
 	m.wg.Add(1)
 	m.sweepTimer = m.clock.AfterFunc(m.sweep, func() {
 		defer m.wg.Done()
-		if err := m.Sweep(m.ctx); err != nil && !errors.Is(err, ErrClosed) {
+		ctx, cancel := context.WithTimeout(m.ctx, backgroundTimeout)
+		if err := m.Sweep(ctx); err != nil && !errors.Is(err, ErrClosed) {
 			m.log.Warn("sweep", "err", err)
 		}
+		cancel()
 		m.gcRuntimes()
 		m.mu.Lock()
 		if !m.closed {
@@ -698,7 +700,9 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 		rt.mu.Unlock()
 		return
 	}
-	_, _, err := m.update(m.ctx, rt.id, func(t *tx) error { return t.advance() })
+	ctx, cancel := context.WithTimeout(m.ctx, backgroundTimeout)
+	_, _, err := m.update(ctx, rt.id, func(t *tx) error { return t.advance() })
+	cancel()
 	if err != nil && !errors.Is(err, ErrRoomNotFound) {
 		m.log.Error("room timer", "room", rt.id, "err", err)
 		rt := m.lockRT(rt.id)
@@ -731,6 +735,11 @@ var errForeignGame = errors.New("rooms: room of a game not run here:")
 
 // errFull: the room is no longer a match for the join.
 var errFull = errors.New("rooms: room not joinable")
+
+// backgroundTimeout bounds the store calls of a timer's or a sweep's
+// wake-up: no player waits for them, and a slow store that answers late
+// is better than a transition stored with its reply lost.
+const backgroundTimeout = 5 * time.Second
 
 // maxAttempts bounds the retries of calls that race with other calls.
 const maxAttempts = 16

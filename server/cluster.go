@@ -59,15 +59,17 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 	c.adapter = goredis.NewClient(&aopts)
 	opts.Adapter = redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log}).Adapter
 
-	// The store's and presence's own client: every call bounded by
-	// --redis-timeout, connections included, so that players get
-	// "unavailable" quickly when Redis is down or hung.
+	// The store's and presence's own client. Calls are bounded by their
+	// contexts (context deadlines on, dials included): a player's by its
+	// budget, a timer's by 5 s, presence's and the rest by --redis-timeout
+	// (see redisstore.Options.Timeout); the socket timeouts only stop a
+	// call that has no deadline at all.
 	sopts := *ropts
 	sopts.ContextTimeoutEnabled = true
 	sopts.DialTimeout = cfg.RedisTimeout
-	sopts.ReadTimeout = cfg.RedisTimeout
-	sopts.WriteTimeout = cfg.RedisTimeout
-	sopts.PoolTimeout = cfg.RedisTimeout
+	sopts.ReadTimeout = 10 * time.Second
+	sopts.WriteTimeout = 10 * time.Second
+	sopts.PoolTimeout = 10 * time.Second
 	// Redis refusing connections is an answer: fail at once rather than
 	// spend the timeout on go-redis's five dials and three retries. One
 	// retry stays, for a pooled connection that Redis closed (a restart);

@@ -52,8 +52,9 @@ type Config struct {
 	// SweepInterval: how often a node looks for rooms whose node died
 	// before waking them (and how late they must be).
 	SweepInterval time.Duration
-	// RedisTimeout bounds one call to the room store or presence: past it
-	// the operation answers "unavailable".
+	// RedisTimeout bounds one presence call to Redis, and a room-store call
+	// without a deadline of its own (players' calls have their own budget,
+	// under 2 s; timers give the store 5 s).
 	RedisTimeout time.Duration
 }
 
@@ -88,7 +89,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.NodeID, "node-id", env("RPSIO_NODE_ID", ""), "this node's name in the cluster, unique; empty: host name and a random suffix (RPSIO_NODE_ID)")
 	durationVar(fs, &c.NodeLease, "node-lease", env("RPSIO_NODE_LEASE", "3s"), "cluster: a node silent this long is dead and its players disconnected; heartbeats every third of it (RPSIO_NODE_LEASE)")
 	durationVar(fs, &c.SweepInterval, "sweep-interval", env("RPSIO_SWEEP_INTERVAL", "500ms"), "cluster: how often a node wakes rooms whose node died, once they are this late (RPSIO_SWEEP_INTERVAL)")
-	durationVar(fs, &c.RedisTimeout, "redis-timeout", env("RPSIO_REDIS_TIMEOUT", "1s"), "cluster: bound of one room-store or presence call to Redis; past it players get \"unavailable\" (RPSIO_REDIS_TIMEOUT)")
+	durationVar(fs, &c.RedisTimeout, "redis-timeout", env("RPSIO_REDIS_TIMEOUT", "1s"), "cluster: bound of one presence call to Redis, and of a room-store call without a deadline of its own; players' calls answer \"unavailable\" within 2 s (RPSIO_REDIS_TIMEOUT)")
 	durationVar(fs, &c.DrainTimeout, "drain-timeout", env("RPSIO_DRAIN_TIMEOUT", "10s"), "on SIGTERM, how long to drain (unready, refuse new clients, close sessions so clients reconnect elsewhere) before exiting (RPSIO_DRAIN_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("RPSIO_PPROF_ADDR", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; empty: off (RPSIO_PPROF_ADDR)")
 	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")

@@ -20,9 +20,10 @@ const opTimeout = 5 * time.Second
 
 // eventTimeout bounds the room operation of a client's event (join, leave,
 // an action): its ack comes within it, "unavailable" if the store could not
-// answer in time. Under 2 s even when the call first waits for another
-// call on the same room (each store call is bounded by --redis-timeout).
-const eventTimeout = 1800 * time.Millisecond
+// answer in time. Once a call found Redis gone, the next ones fail at once
+// (or probe it for at most 250 ms), so a client's events queued behind
+// the first (they are handled in order) are still answered within 2 s.
+const eventTimeout = 1500 * time.Millisecond
 
 // gameNS serves one game on the namespace "/"+name: identity and presence
 // (players), "join", "leave" and the game's actions routed to the room
@@ -149,7 +150,7 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 	// unreachable the reconnect would fail too: the tracker records the
 	// arrival once Redis answers and reports it back, and the seat follows.
 	if err := g.players.arrive(s, gameName, playerID, name); !errors.Is(err, rooms.ErrUnavailable) {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), eventTimeout) // the client's events wait for it
 		if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
 			g.log.Warn("reconnect failed", "player", playerID, "err", err)
 			g.players.recheck(gameName, playerID) // marked connected once the store answers

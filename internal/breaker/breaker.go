@@ -24,10 +24,12 @@ type Breaker struct {
 const DefaultProbeEvery = 200 * time.Millisecond
 
 // Allow reports whether a call should go to the backend: always while
-// closed; while open, for one caller every ProbeEvery.
-func (b *Breaker) Allow() bool {
+// closed; while open, for one caller every ProbeEvery, which is a probe
+// (probe true: bound it with ProbeTimeout, so that whoever probes does not
+// wait long for a backend that is still gone).
+func (b *Breaker) Allow() (ok, probe bool) {
 	if b.state.Load() != 2 {
-		return true
+		return true, false
 	}
 	every := b.ProbeEvery
 	if every <= 0 {
@@ -35,8 +37,14 @@ func (b *Breaker) Allow() bool {
 	}
 	now := time.Now().UnixNano()
 	last := b.probe.Load()
-	return now-last >= int64(every) && b.probe.CompareAndSwap(last, now)
+	if now-last >= int64(every) && b.probe.CompareAndSwap(last, now) {
+		return true, true
+	}
+	return false, false
 }
+
+// ProbeTimeout bounds a probe.
+const ProbeTimeout = 250 * time.Millisecond
 
 // Fail records that the backend failed; it reports whether the breaker
 // was not open before (the backend just went down).

@@ -9,8 +9,8 @@ import (
 
 func TestBreaker(t *testing.T) {
 	b := &Breaker{ProbeEvery: 50 * time.Millisecond}
-	if !b.Allow() || b.Open() {
-		t.Fatal("a new breaker refuses")
+	if ok, probe := b.Allow(); !ok || probe || b.Open() {
+		t.Fatal("a new breaker refuses, or probes")
 	}
 	if !b.OK() || b.OK() {
 		t.Fatal("OK should report the first answer only")
@@ -25,7 +25,10 @@ func TestBreaker(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if b.Allow() {
+			if ok, probe := b.Allow(); ok {
+				if !probe {
+					t.Error("let through while open, not as a probe")
+				}
 				allowed.Add(1)
 			}
 		}()
@@ -39,7 +42,10 @@ func TestBreaker(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if b.Allow() {
+			if ok, probe := b.Allow(); ok {
+				if !probe {
+					t.Error("let through while open, not as a probe")
+				}
 				allowed.Add(1)
 			}
 		}()
@@ -48,7 +54,10 @@ func TestBreaker(t *testing.T) {
 	if allowed.Load() != 1 {
 		t.Fatalf("%d probes let through after an interval, want 1", allowed.Load())
 	}
-	if !b.OK() || b.Open() || !b.Allow() {
+	if !b.OK() || b.Open() {
+		t.Fatal("a success should close the breaker")
+	}
+	if ok, probe := b.Allow(); !ok || probe {
 		t.Fatal("a success should close the breaker")
 	}
 }

@@ -225,11 +225,20 @@ var errDown = errors.New("Redis did not answer a moment ago")
 
 // down fails a player's call at once while Redis is known to be
 // unreachable (one call every 200 ms probes it).
-func (t *Tracker) down(op string) error {
-	if t.br.Allow() {
-		return nil
+func (t *Tracker) down(op string) (probe bool, err error) {
+	ok, probe := t.br.Allow()
+	if ok {
+		return probe, nil
 	}
-	return fmt.Errorf("redispresence: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
+	return false, fmt.Errorf("redispresence: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
+}
+
+// opProbe is op, bounded by breaker.ProbeTimeout for a probe.
+func (t *Tracker) opProbe(ctx context.Context, probe bool) (context.Context, context.CancelFunc) {
+	if probe {
+		return context.WithTimeout(ctx, min(t.o.Timeout, breaker.ProbeTimeout))
+	}
+	return t.op(ctx)
 }
 
 func (t *Tracker) ok() {
@@ -446,14 +455,16 @@ func (t *Tracker) sync(ctx context.Context, k presence.Key, force bool) (gone, b
 	if want && recorded && !force {
 		return false, false, nil
 	}
+	probe := false
 	if !force {
-		if err := t.down("sync"); err != nil {
+		var err error
+		if probe, err = t.down("sync"); err != nil {
 			t.markDirty() // written by the heartbeat's repair once Redis answers
 			return false, false, err
 		}
 	}
 	m := member(k.Game, k.Player)
-	octx, cancel := t.op(ctx)
+	octx, cancel := t.opProbe(ctx, probe)
 	defer cancel()
 	if want {
 		v, err := arriveScript.Run(octx, t.c, []string{t.kNodes(), t.kPresence(m), t.kPlayers(t.o.NodeID)}, t.o.NodeID, m).Result()
@@ -578,10 +589,11 @@ func (t *Tracker) Online(ctx context.Context, game, playerID string) (bool, erro
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if err := t.down("online"); err != nil {
+	probe, err := t.down("online")
+	if err != nil {
 		return false, err
 	}
-	octx, cancel := t.op(ctx)
+	octx, cancel := t.opProbe(ctx, probe)
 	defer cancel()
 	n, err := onlineScript.Run(octx, t.c, []string{t.kNodes(), t.kPresence(member(game, playerID))}).Int64()
 	if err != nil {
@@ -597,10 +609,11 @@ func (t *Tracker) Stats(ctx context.Context) (presence.Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return presence.Stats{}, err
 	}
-	if err := t.down("stats"); err != nil {
+	probe, err := t.down("stats")
+	if err != nil {
 		return presence.Stats{}, err
 	}
-	octx, cancel := t.op(ctx)
+	octx, cancel := t.opProbe(ctx, probe)
 	defer cancel()
 	v, err := statsScript.Run(octx, t.c, []string{t.kNodes(), t.kConns()}).Result()
 	if err != nil {

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,4 +119,61 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("count error %v", err)
 		}
 	})
+}
+
+// loseReplies makes the next n commit replies get lost after the commit
+// ran, as when the connection breaks just then.
+type loseReplies struct{ n atomic.Int32 }
+
+func (h *loseReplies) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h *loseReplies) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+func (h *loseReplies) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		if name := cmd.Name(); (name == "evalsha" || name == "eval") && err == nil && h.n.Add(-1) >= 0 {
+			cmd.SetErr(io.ErrUnexpectedEOF)
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+}
+
+// TestLostReply: a commit whose reply is lost is found stored (its token)
+// and reported done, once: its events are published, nothing is doubled.
+func TestLostReply(t *testing.T) {
+	rs := redistest.Start(t)
+	c := goredis.NewClient(&goredis.Options{Addr: rs.Addr(), MaxRetries: -1})
+	defer c.Close()
+	h := &loseReplies{}
+	c.AddHook(h)
+	s, err := New(c, Options{Prefix: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := &rooms.Room{ID: "r", Game: "rps", Size: 2, Players: []rooms.Seat{{PlayerID: "a", Connected: true}}, Created: time.Unix(1, 0)}
+	if err := s.Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	h.n.Store(1)
+	calls := 0
+	got, err := s.UpdateCounting(ctx, "r", func(r *rooms.Room) (int64, error) {
+		calls++
+		r.Players = append(r.Players, rooms.Seat{PlayerID: "b", Connected: true})
+		return 1, nil
+	})
+	if err != nil || got.Version != 2 || calls != 1 {
+		t.Fatalf("Update with its reply lost = %+v, %v (fn called %d times)", got, err, calls)
+	}
+	if n, err := s.Settled(ctx); n != 1 {
+		ks, _ := c.Keys(ctx, "*").Result()
+		t.Fatalf("settled %d %v; keys %v", n, err, ks)
+	}
+	stored, _ := s.Get(ctx, "r")
+	if stored.Version != 2 || len(stored.Players) != 2 {
+		t.Fatalf("stored %+v", stored)
+	}
 }

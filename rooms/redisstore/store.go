@@ -30,8 +30,10 @@ type Options struct {
 	// Prefix namespaces every key, inside a hash tag: "{<Prefix>}:...".
 	// It must not contain '{' or '}'. Default "rpsio".
 	Prefix string
-	// Timeout bounds each call besides its context: past it the call fails
-	// with rooms.ErrUnavailable. Default 1 s.
+	// Timeout bounds each call whose context has no deadline: past it the
+	// call fails with rooms.ErrUnavailable. A context's own deadline wins
+	// (a player's call then spends its budget, however many store calls
+	// it makes). Default 1 s.
 	Timeout time.Duration
 	// Owner is written in the claims this store takes (Claim), for whoever
 	// looks at Redis: the node's id. Default "rpsio".
@@ -113,8 +115,16 @@ func (k keys) claim(id string) string  { return k.p + "claim:" + id }
 func (k keys) commit(id string) string { return k.p + "commit:" + id }
 func score(t time.Time) string         { return strconv.FormatInt(t.UnixMicro(), 10) }
 
-// op bounds one call by Options.Timeout.
-func (s *Store) op(ctx context.Context) (context.Context, context.CancelFunc) {
+// op bounds one call: by the context's own deadline if it has one (a
+// player's call has a budget for all its store calls; background work may
+// give itself longer), else by Options.Timeout.
+func (s *Store) op(ctx context.Context, probe bool) (context.Context, context.CancelFunc) {
+	if probe {
+		return context.WithTimeout(ctx, breaker.ProbeTimeout)
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
 	return context.WithTimeout(ctx, s.o.Timeout)
 }
 
@@ -143,18 +153,20 @@ func (s *Store) ok() {
 var errDown = errors.New("Redis did not answer a moment ago")
 
 // down fails a call at once while Redis is known to be unreachable, but
-// for the one call every 200 ms that probes it.
-func (s *Store) down(op string) error {
-	if s.br.Allow() {
-		return nil
+// for the one call every 200 ms that probes it (probe: bound it by
+// breaker.ProbeTimeout).
+func (s *Store) down(op string) (probe bool, err error) {
+	ok, probe := s.br.Allow()
+	if ok {
+		return probe, nil
 	}
-	return fmt.Errorf("redisstore: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
+	return false, fmt.Errorf("redisstore: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
 }
 
 // Ping checks that Redis answers and loads the scripts, so that a node
 // finds out at start rather than at its first update.
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, false)
 	defer cancel()
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return s.fail(ctx, "ping", err)
@@ -183,10 +195,11 @@ func (s *Store) Get(ctx context.Context, id string) (*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.down("get"); err != nil {
+	probe, err := s.down("get")
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	r, _, err := s.get(ctx, id)
 	return r, err
@@ -214,7 +227,8 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.down("create"); err != nil {
+	probe, err := s.down("create")
+	if err != nil {
 		return err
 	}
 	if len(r.Players) == 0 {
@@ -222,7 +236,7 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	}
 	c := r.Clone()
 	c.Version = 1
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	return s.commit(ctx, nil, nil, c, false, 0)
 }
@@ -233,7 +247,8 @@ func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.down("create"); err != nil {
+	probe, err := s.down("create")
+	if err != nil {
 		return err
 	}
 	if len(r.Players) == 0 {
@@ -241,7 +256,7 @@ func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
 	}
 	c := r.Clone()
 	c.Version = 1
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	return s.commit(ctx, nil, nil, c, true, 0)
 }
@@ -257,10 +272,11 @@ func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.down("update"); err != nil {
+	probe, err := s.down("update")
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		old, raw, err := s.get(ctx, id)
@@ -336,7 +352,14 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 	for _, p := range removed {
 		args = append(args, p)
 	}
+	tok := args[7].(string)
 	v, err := commitScript.Run(ctx, s.c, keys, args...).Result()
+	if err != nil && !isRedisReply(err) && s.committed(ctx, r.ID, tok) {
+		// The reply was lost (timeout, connection closed) but the commit
+		// was done: say so, or its events would never be published.
+		s.o.Metrics.RedisError("update", err)
+		return nil
+	}
 	if err != nil {
 		return s.fail(ctx, "update", err)
 	}
@@ -359,6 +382,33 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 	default:
 		return errConflict
 	}
+}
+
+// committed reports whether the commit carrying tok is stored: asked after
+// the commit's reply was lost (a broken connection), within what is left
+// of the call's time, after a moment for Redis to run a command it had
+// already read from the closed connection. A call out of time (its commit
+// timed out) is not asked: Redis, too slow to answer, would not answer
+// this either, and the caller's bound comes first.
+func (s *Store) committed(ctx context.Context, id, tok string) bool {
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) < 50*time.Millisecond {
+		return false
+	}
+	select {
+	case <-time.After(20 * time.Millisecond):
+	case <-ctx.Done():
+		return false
+	}
+	v, err := s.c.Get(ctx, s.k.commit(id)).Result()
+	return err == nil && v == tok
+}
+
+// isRedisReply reports whether err is an error reply from Redis (the
+// command ran and failed: its outcome is known), rather than a transport
+// error or a deadline (its outcome is not).
+func isRedisReply(err error) bool {
+	var re goredis.Error
+	return errors.As(err, &re) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
 }
 
 // token returns a random commit token.
@@ -391,10 +441,11 @@ func (s *Store) PlayerRoom(ctx context.Context, game, playerID string) (string, 
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if err := s.down("player room"); err != nil {
+	probe, err := s.down("player room")
+	if err != nil {
 		return "", err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	id, err := s.c.HGet(ctx, s.k.seats(game), playerID).Result()
 	if errors.Is(err, goredis.Nil) {
@@ -413,10 +464,11 @@ func (s *Store) Waiting(ctx context.Context, game string, size int) ([]string, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.down("waiting"); err != nil {
+	probe, err := s.down("waiting")
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	ids, err := s.c.ZRange(ctx, s.k.waiting(game, size), 0, -1).Result()
 	if err != nil {
@@ -435,10 +487,11 @@ func (s *Store) List(ctx context.Context, game string) ([]*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.down("list"); err != nil {
+	probe, err := s.down("list")
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	ids, err := s.c.ZRange(ctx, s.k.lobby(game), 0, -1).Result()
 	if err != nil {
@@ -481,10 +534,11 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.down("due"); err != nil {
+	probe, err := s.down("due")
+	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	by := &goredis.ZRangeBy{Min: "-inf", Max: score(now)}
 	if limit > 0 {
@@ -503,10 +557,11 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if err := s.down("claim"); err != nil {
+	probe, err := s.down("claim")
+	if err != nil {
 		return false, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	ok, err := s.c.SetNX(ctx, s.k.claim(id), s.o.Owner, ttl).Result()
 	if err != nil {
@@ -521,10 +576,11 @@ func (s *Store) AddSettled(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.down("settled"); err != nil {
+	probe, err := s.down("settled")
+	if err != nil {
 		return err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	if err := s.c.IncrBy(ctx, s.k.settled(), n).Err(); err != nil {
 		return s.fail(ctx, "settled", err)
@@ -538,10 +594,11 @@ func (s *Store) Settled(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := s.down("settled"); err != nil {
+	probe, err := s.down("settled")
+	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := s.op(ctx)
+	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	v, err := s.c.Get(ctx, s.k.settled()).Result()
 	if errors.Is(err, goredis.Nil) {

@@ -189,30 +189,33 @@ func TestMalformed(t *testing.T) {
 
 // TestUnavailable: with Redis down or hung, every call fails within the
 // timeout with code "unavailable", and works again once Redis is back.
+// (A context's own deadline bounds a call instead: TestDeadlineWins.)
 func TestUnavailable(t *testing.T) {
 	rs := redistest.Start(t)
 	s := newStore(t, rs, redisstore.Options{Timeout: 200 * time.Millisecond})
-	if err := s.Ping(ctx(t)); err != nil {
+	// No deadline of their own: Options.Timeout bounds each call.
+	bg := context.Background()
+	if err := s.Ping(bg); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Create(ctx(t), testRoom("r", "a")); err != nil {
+	if err := s.Create(bg, testRoom("r", "a")); err != nil {
 		t.Fatal(err)
 	}
 	calls := map[string]func() error{
-		"Get":    func() error { _, err := s.Get(ctx(t), "r"); return err },
-		"Create": func() error { return s.Create(ctx(t), testRoom("x", "b")) },
+		"Get":    func() error { _, err := s.Get(bg, "r"); return err },
+		"Create": func() error { return s.Create(bg, testRoom("x", "b")) },
 		"Update": func() error {
-			_, err := s.Update(ctx(t), "r", func(r *rooms.Room) error { r.Size = 3; return nil })
+			_, err := s.Update(bg, "r", func(r *rooms.Room) error { r.Size = 3; return nil })
 			return err
 		},
-		"PlayerRoom": func() error { _, err := s.PlayerRoom(ctx(t), "rps", "a"); return err },
-		"Waiting":    func() error { _, err := s.Waiting(ctx(t), "rps", 4); return err },
-		"List":       func() error { _, err := s.List(ctx(t), ""); return err },
-		"Due":        func() error { _, err := s.Due(ctx(t), time.Now(), 0); return err },
-		"Claim":      func() error { _, err := s.Claim(ctx(t), "r", time.Second); return err },
-		"AddSettled": func() error { return s.AddSettled(ctx(t), 1) },
-		"Settled":    func() error { _, err := s.Settled(ctx(t)); return err },
-		"Ping":       func() error { return s.Ping(ctx(t)) },
+		"PlayerRoom": func() error { _, err := s.PlayerRoom(bg, "rps", "a"); return err },
+		"Waiting":    func() error { _, err := s.Waiting(bg, "rps", 4); return err },
+		"List":       func() error { _, err := s.List(bg, ""); return err },
+		"Due":        func() error { _, err := s.Due(bg, time.Now(), 0); return err },
+		"Claim":      func() error { _, err := s.Claim(bg, "r", time.Second); return err },
+		"AddSettled": func() error { return s.AddSettled(bg, 1) },
+		"Settled":    func() error { _, err := s.Settled(bg); return err },
+		"Ping":       func() error { return s.Ping(bg) },
 	}
 	check := func(how string) {
 		t.Helper()
@@ -233,7 +236,7 @@ func TestUnavailable(t *testing.T) {
 	}
 	check("Redis hung") // 11 calls of at most 200 ms
 	// Wait for the pause to end (Ping fails until it does).
-	for deadline := time.Now().Add(5 * time.Second); s.Ping(ctx(t)) != nil; {
+	for deadline := time.Now().Add(5 * time.Second); s.Ping(bg) != nil; {
 		if time.Now().After(deadline) {
 			t.Fatal("Redis still paused")
 		}
@@ -246,7 +249,7 @@ func TestUnavailable(t *testing.T) {
 	// a call probes it (calls fail at once meanwhile: Redis did not answer
 	// a moment ago).
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		err := s.Create(ctx(t), testRoom("r", "a"))
+		err := s.Create(bg, testRoom("r", "a"))
 		if err == nil {
 			break
 		}
@@ -255,7 +258,30 @@ func TestUnavailable(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if r, err := s.Update(ctx(t), "r", func(r *rooms.Room) error { r.Size = 3; return nil }); err != nil || r.Version != 2 {
+	if r, err := s.Update(bg, "r", func(r *rooms.Room) error { r.Size = 3; return nil }); err != nil || r.Version != 2 {
 		t.Fatalf("Update after the outage: %+v, %v", r, err)
+	}
+}
+
+// TestDeadlineWins: a context's own deadline bounds a call rather than
+// Options.Timeout: shorter for a player's budget, longer for background
+// work that had rather wait than lose a reply.
+func TestDeadlineWins(t *testing.T) {
+	rs := redistest.Start(t)
+	s := newStore(t, rs, redisstore.Options{Timeout: 200 * time.Millisecond})
+	if err := s.Create(ctx(t), testRoom("r", "a")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := rs.Do("CLIENT", "PAUSE", "600", "ALL"); err != nil || out != "+OK" {
+		t.Fatalf("CLIENT PAUSE: %s %v", out, err)
+	}
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := s.Update(c, "r", func(r *rooms.Room) error { r.Size = 3; return nil }); err != nil {
+		t.Fatalf("Update with a 2 s deadline over a 0.6 s pause: %v", err)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Fatalf("took %v: Redis was not paused", took)
 	}
 }
