@@ -70,6 +70,9 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 	sopts.ReadTimeout = 10 * time.Second
 	sopts.WriteTimeout = 10 * time.Second
 	sopts.PoolTimeout = 10 * time.Second
+	// Bursts (many rounds due at once) wait for Redis, not for a free
+	// connection.
+	sopts.PoolSize = max(sopts.PoolSize, 64)
 	// Redis refusing connections is an answer: fail at once rather than
 	// spend the timeout on go-redis's five dials and three retries. One
 	// retry stays, for a pooled connection that Redis closed (a restart);

@@ -9,16 +9,27 @@ import (
 	"time"
 )
 
-// Breaker is closed (calls go through) until Fail, then open: Allow lets
-// one call through every ProbeEvery, and the first success closes it. The
-// zero value is a closed Breaker probing every DefaultProbeEvery.
+// Breaker is closed (calls go through) until a call fails when none has
+// succeeded for OpenAfter; then it is open: Allow lets one call through
+// every ProbeEvery, and the first success closes it. A backend that is
+// merely slow (some calls fail on their deadlines, others succeed) keeps
+// it closed; one that is gone (nothing succeeds) opens it. The zero value
+// is a closed Breaker with the defaults.
 type Breaker struct {
 	// ProbeEvery is how often an open breaker lets a call through.
+	// Default DefaultProbeEvery.
 	ProbeEvery time.Duration
+	// OpenAfter: failures open the breaker once no call has succeeded for
+	// this long. Default DefaultOpenAfter.
+	OpenAfter time.Duration
 
-	state atomic.Int32 // 0 unknown, 1 up (closed), 2 down (open)
-	probe atomic.Int64 // Unix ns of the last probe let through
+	state  atomic.Int32 // 0 unknown, 1 up (closed), 2 down (open)
+	probe  atomic.Int64 // Unix ns of the last probe let through
+	lastOK atomic.Int64 // Unix ns of the last success
 }
+
+// DefaultOpenAfter is the OpenAfter of a zero Breaker.
+const DefaultOpenAfter = time.Second
 
 // DefaultProbeEvery is the probe interval of a zero ProbeEvery.
 const DefaultProbeEvery = 200 * time.Millisecond
@@ -46,11 +57,20 @@ func (b *Breaker) Allow() (ok, probe bool) {
 // ProbeTimeout bounds a probe.
 const ProbeTimeout = 250 * time.Millisecond
 
-// Fail records that the backend failed; it reports whether the breaker
-// was not open before (the backend just went down).
+// Fail records that a call failed; it reports whether that opened the
+// breaker (the backend is taken for gone: nothing succeeded for
+// OpenAfter).
 func (b *Breaker) Fail() (opened bool) {
+	after := b.OpenAfter
+	if after <= 0 {
+		after = DefaultOpenAfter
+	}
+	now := time.Now().UnixNano()
+	if now-b.lastOK.Load() < int64(after) {
+		return false // others succeed: slow, not gone
+	}
 	if b.state.Swap(2) != 2 {
-		b.probe.Store(time.Now().UnixNano())
+		b.probe.Store(now)
 		return true
 	}
 	return false
@@ -58,7 +78,10 @@ func (b *Breaker) Fail() (opened bool) {
 
 // OK records that the backend answered; it reports whether the breaker was
 // not closed before (the backend is back, or answered for the first time).
-func (b *Breaker) OK() (closed bool) { return b.state.Swap(1) != 1 }
+func (b *Breaker) OK() (closed bool) {
+	b.lastOK.Store(time.Now().UnixNano())
+	return b.state.Swap(1) != 1
+}
 
 // Open reports whether the breaker is open (the backend is down).
 func (b *Breaker) Open() bool { return b.state.Load() == 2 }

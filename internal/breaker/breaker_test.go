@@ -8,13 +8,17 @@ import (
 )
 
 func TestBreaker(t *testing.T) {
-	b := &Breaker{ProbeEvery: 50 * time.Millisecond}
+	b := &Breaker{ProbeEvery: 50 * time.Millisecond, OpenAfter: 30 * time.Millisecond}
 	if ok, probe := b.Allow(); !ok || probe || b.Open() {
 		t.Fatal("a new breaker refuses, or probes")
 	}
 	if !b.OK() || b.OK() {
 		t.Fatal("OK should report the first answer only")
 	}
+	if b.Fail() || b.Open() {
+		t.Fatal("a failure right after a success opened the breaker (slow, not gone)")
+	}
+	time.Sleep(40 * time.Millisecond) // nothing succeeds for OpenAfter
 	if !b.Fail() || b.Fail() || !b.Open() {
 		t.Fatal("Fail should report the opening only")
 	}
@@ -56,6 +60,9 @@ func TestBreaker(t *testing.T) {
 	}
 	if !b.OK() || b.Open() {
 		t.Fatal("a success should close the breaker")
+	}
+	if (&Breaker{}).Fail() != true {
+		t.Fatal("a failure before any success should open a new breaker")
 	}
 	if ok, probe := b.Allow(); !ok || probe {
 		t.Fatal("a success should close the breaker")
