@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -72,11 +73,7 @@ func (m *Manager) Join(ctx context.Context, gameName, playerID, name string, opt
 			}
 			return st, nil
 		}
-		ids, err := m.store.Waiting(ctx, gameName, size)
-		if err != nil {
-			return nil, fmt.Errorf("join: %w", err)
-		}
-		st, err := m.sit(ctx, rules, opts, ids, playerID, name, size)
+		st, err := m.match(ctx, rules, opts, playerID, name, size)
 		if errors.Is(err, ErrPlayerSeated) || errors.Is(err, errRetry) || errors.Is(err, ErrWaitingRoom) {
 			// Seated concurrently (by another Join): return that room; or
 			// someone opened a room of that size meanwhile: join it.
@@ -97,9 +94,54 @@ func (m *Manager) rules(name string) (game.Rules, error) {
 	return nil, fmt.Errorf("%w: unknown game %.40q", ErrBadRequest, name)
 }
 
+// match finds the player a room: the waiting rooms of the game and size,
+// then sit. This process matches one player at a time per game and size
+// (the others queue, until their ctx ends), so that a burst of joins does
+// not have every joiner race every other for the same waiting room, each
+// race costing a round trip to the store: the contention is between
+// processes only, a handful.
+func (m *Manager) match(ctx context.Context, rules game.Rules, opts JoinOptions, playerID, name string, size int) (*Status, error) {
+	unlock, err := m.lockMatch(ctx, rules.Name(), size)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := m.store.Waiting(ctx, rules.Name(), size)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	st, deliver, err := m.sit(ctx, rules, opts, ids, playerID, name, size)
+	unlock() // before publishing: a slow notifier must not hold up matchmaking
+	if err != nil {
+		return nil, err
+	}
+	deliver()
+	return st, nil
+}
+
+// lockMatch takes this process's matchmaking lock of (game, size), or
+// fails with ctx's error (wrapping ErrUnavailable: the store, or the joins
+// ahead waiting for it, took too long).
+func (m *Manager) lockMatch(ctx context.Context, game string, size int) (unlock func(), err error) {
+	key := game + "/" + strconv.Itoa(size)
+	m.mu.Lock()
+	ch := m.matching[key]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		m.matching[key] = ch
+	}
+	m.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting to match: %w: %w", ErrUnavailable, ctx.Err())
+	}
+}
+
 // sit seats the player in room want if it takes players, else in the first
 // of the rooms ids that still has a seat, else in a new room.
-func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, ids []string, playerID, name string, size int) (*Status, error) {
+func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, ids []string, playerID, name string, size int) (*Status, func(), error) {
 	gameName, want := rules.Name(), opts.RoomID
 	if want != "" {
 		ids = append([]string{want}, ids...)
@@ -108,7 +150,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 		if i > 0 && id == want {
 			continue
 		}
-		r, st, err := m.update(ctx, id, func(t *tx) error {
+		r, st, deliver, err := m.updateDeferred(ctx, id, func(t *tx) error {
 			r := t.r
 			if r.Game != gameName || !r.Joinable() || (id != want && r.Size != size) {
 				return errFull
@@ -128,35 +170,34 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.log.Debug("joined", "game", gameName, "room", r.ID, "player", playerID)
-		return m.status(r, st, playerID), nil
+		return m.status(r, st, playerID), deliver, nil
 	}
 
 	now := m.clock.Now()
 	r := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
 	t := &tx{m: m, r: r, rules: rules, st: rules.New(r.ID, size), now: now}
 	if err := t.sit(playerID, name); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.CatchUp {
 		t.catchUp(playerID, false)
 	}
 	if err := t.finish(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rt := m.lockRT(r.ID)
 	if err := m.store.CreateIfNoneWaiting(ctx, r); err != nil {
 		m.forget(rt)
 		rt.mu.Unlock()
-		return nil, err
+		return nil, nil, err
 	}
 	m.commit(rt, r, t)
 	rt.mu.Unlock()
-	m.after(ctx, rt, t.settled)
 	m.log.Debug("room created", "game", gameName, "room", r.ID, "size", size, "player", playerID)
-	return m.status(r, t.st, playerID), nil
+	return m.status(r, t.st, playerID), func() { m.after(ctx, rt, t.settled) }, nil
 }
 
 // seated applies fn to the room of game where playerID is seated, i being

@@ -44,6 +44,7 @@ type Manager struct {
 	mu         sync.Mutex
 	closed     bool
 	rts        map[string]*roomRT
+	matching   map[string]chan struct{} // matchmaking lock per "game/size" (lockMatch)
 	sweepTimer Timer
 	// wg counts the calls in progress and the armed timers: wg.Add happens
 	// under mu while !closed, so it never races with Shutdown's wg.Wait.
@@ -51,7 +52,8 @@ type Manager struct {
 }
 
 // roomRT is this process's runtime for a room: its timer and its queue of
-// events to publish. Lock order: roomRT.mu, then Manager.mu; qmu is a leaf.
+// events to publish. Lock order: a matchmaking lock (Manager.lockMatch),
+// then roomRT.mu, then Manager.mu; qmu is a leaf.
 type roomRT struct {
 	id string
 
@@ -89,16 +91,17 @@ func New(opts Options) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{
-		store:  o.Store,
-		notify: o.Notifier,
-		clock:  o.Clock,
-		log:    o.Logger,
-		games:  map[string]game.Rules{},
-		grace:  o.ReconnectGrace,
-		sweep:  o.SweepInterval,
-		delay:  o.SweepDelay,
-		hold:   o.RecoveryHold,
-		rts:    map[string]*roomRT{},
+		store:    o.Store,
+		notify:   o.Notifier,
+		clock:    o.Clock,
+		log:      o.Logger,
+		games:    map[string]game.Rules{},
+		grace:    o.ReconnectGrace,
+		sweep:    o.SweepInterval,
+		delay:    o.SweepDelay,
+		hold:     o.RecoveryHold,
+		rts:      map[string]*roomRT{},
+		matching: map[string]chan struct{}{},
 	}
 	for _, g := range o.Games {
 		m.games[g.Name()] = g
@@ -458,6 +461,18 @@ func sameRoom(a, b *Room) bool {
 // caused, reschedules the room's timer and publishes the events. It returns
 // the stored room and the state fn left.
 func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (*Room, game.State, error) {
+	r, st, deliver, err := m.updateDeferred(ctx, id, fn)
+	if err != nil {
+		return nil, nil, err
+	}
+	deliver()
+	return r, st, nil
+}
+
+// updateDeferred is update, leaving the slow part (counting, publishing
+// the events) to the deliver function it returns, for a caller to run
+// after releasing its own locks.
+func (m *Manager) updateDeferred(ctx context.Context, id string, fn func(t *tx) error) (*Room, game.State, func(), error) {
 	var t *tx
 	rt := m.lockRT(id)
 	r, counted, err := m.storeUpdate(ctx, rt.id, &t, func(r *Room) error {
@@ -483,7 +498,7 @@ func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (
 			m.forget(rt)
 		}
 		rt.mu.Unlock()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	m.commit(rt, r, t)
 	rt.mu.Unlock()
@@ -491,8 +506,7 @@ func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (
 	if counted {
 		settled = 0 // counted by the store with the change
 	}
-	m.after(ctx, rt, settled)
-	return r, t.st, nil
+	return r, t.st, func() { m.after(ctx, rt, settled) }, nil
 }
 
 // storeUpdate is m.store.Update, or UpdateCounting with the rounds that *t
