@@ -69,8 +69,9 @@
 // Manager (such calls queue their events and return). It should still not
 // block for long.
 //
-// Lock order: a room's runtime lock, then the Manager's; the event queue's
-// lock and the memory store's are leaves.
+// Lock order: a matchmaking lock (one per game and size: this process
+// matches one joiner at a time for each), then a room's runtime lock, then
+// the Manager's; the event queue's lock and the memory store's are leaves.
 //
 // Every call takes a context.Context for the store. [Manager.Shutdown] stops
 // the timers and waits for the calls and timer callbacks in progress; after
