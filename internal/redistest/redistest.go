@@ -136,8 +136,9 @@ func (s *Server) Stop() {
 	}
 }
 
-// Do sends one command (inline arguments, no spaces inside) and returns
-// the first line of the reply, for checks such as "PUBSUB NUMSUB ch".
+// Do sends one command and returns its reply on one line: a simple reply
+// as Redis writes it ("+OK", ":3"), an array of bulk strings and integers
+// as "*N elem elem..." (for checks such as PUBSUB NUMSUB).
 func (s *Server) Do(args ...string) (string, error) {
 	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
 	if err != nil {
@@ -168,6 +169,7 @@ func (s *Server) Do(args ...string) (string, error) {
 			if err != nil {
 				return "", err
 			}
+			l = strings.TrimPrefix(l, ":")
 			if strings.HasPrefix(l, "$") {
 				l, err = r.ReadString('\n')
 				if err != nil {
