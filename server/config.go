@@ -25,6 +25,11 @@ type Config struct {
 	ReconnectGrace time.Duration
 	TokenSecret    string
 	LogLevel       slog.Level
+	// RedisURL joins a cluster of nodes on that Redis (adapter/redis);
+	// empty: one node, everything in memory.
+	RedisURL string
+	// RedisPrefix is the cluster's channel prefix (Node's `key`).
+	RedisPrefix string
 }
 
 // ErrHelp is returned by ParseConfig after printing the usage for -h.
@@ -53,6 +58,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	durationVar(fs, &c.RoundGap, "round-gap", env("RPSIO_ROUND_GAP", "3s"), "pause between rounds (RPSIO_ROUND_GAP)")
 	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("RPSIO_REDIS_URL", ""), "Redis of a multi-node cluster, redis://[:password@]host:port[/db]; empty: one node in memory (RPSIO_REDIS_URL)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("RPSIO_REDIS_PREFIX", "socket.io"), "channel prefix of the cluster, as @socket.io/redis-adapter's key (RPSIO_REDIS_PREFIX)")
 	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

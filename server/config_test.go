@@ -18,7 +18,8 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{name: "defaults", check: func(t *testing.T, c Config) {
 			want := Config{Addr: ":3000", Path: "/socket.io/", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
-				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second}
+				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second,
+				RedisPrefix: "socket.io"}
 			if !reflect.DeepEqual(c, want) {
 				t.Fatalf("got %+v\nwant %+v", c, want)
 			}
@@ -36,6 +37,12 @@ func TestParseConfig(t *testing.T) {
 			check: func(t *testing.T, c Config) {
 				if c.Addr != ":4000" || c.RoundGap != 0 || c.MaxPayload != 10 {
 					t.Fatalf("flags not applied: %+v", c)
+				}
+			}},
+		{name: "redis from env and flags", args: []string{"--redis-prefix", "game"}, env: map[string]string{"RPSIO_REDIS_URL": "redis://127.0.0.1:6379/0", "RPSIO_REDIS_PREFIX": "x"},
+			check: func(t *testing.T, c Config) {
+				if c.RedisURL != "redis://127.0.0.1:6379/0" || c.RedisPrefix != "game" {
+					t.Fatalf("redis settings: %+v", c)
 				}
 			}},
 		{name: "bad duration flag", args: []string{"--round-duration", "soon"}, wantErr: "invalid value"},

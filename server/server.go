@@ -3,11 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	goredis "github.com/redis/go-redis/v9"
 
+	redisadapter "github.com/rpsio/rpsio/adapter/redis"
 	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/socketio"
 	"github.com/rpsio/rpsio/socketio/engineio"
@@ -21,6 +24,7 @@ type App struct {
 	io     *socketio.Server
 	rooms  *rooms.Manager
 	router *gin.Engine
+	rdb    *goredis.Client // nil: one node in memory
 }
 
 // New builds the application from cfg.
@@ -37,7 +41,16 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	if len(cfg.CORSOrigins) > 0 {
 		opts.CORS = &engineio.CORS{Origins: cfg.CORSOrigins}
 	}
-	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts)}
+	var rdb *goredis.Client
+	if cfg.RedisURL != "" {
+		ropts, err := goredis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("--redis-url: %w", err)
+		}
+		rdb = goredis.NewClient(ropts)
+		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log}).Adapter
+	}
+	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts), rdb: rdb}
 
 	game := &rpsGame{
 		nsp:     a.io.Of(RPSNamespace),
@@ -78,11 +91,26 @@ func (a *App) Handler() http.Handler { return a.router }
 // IO is the Socket.IO server.
 func (a *App) IO() *socketio.Server { return a.io }
 
+// Run starts what must be started before serving: with --redis-url, the
+// cluster adapter (it fails when Redis cannot be reached).
+func (a *App) Run(ctx context.Context) error {
+	if err := a.io.Run(ctx); err != nil {
+		if a.rdb != nil {
+			return fmt.Errorf("joining the cluster on Redis %s: %w", a.rdb.Options().Addr, err)
+		}
+		return err
+	}
+	return nil
+}
+
 // Shutdown stops the game timers, then closes every connection.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	errs = append(errs, a.rooms.Shutdown(ctx))
 	errs = append(errs, a.io.Shutdown(ctx))
+	if a.rdb != nil {
+		errs = append(errs, a.rdb.Close())
+	}
 	return errors.Join(errs...)
 }
 

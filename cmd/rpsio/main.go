@@ -40,6 +40,15 @@ func run(cfg server.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	startCtx, cancelStart := context.WithTimeout(context.Background(), 15*time.Second)
+	err = app.Run(startCtx)
+	cancelStart()
+	if err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = app.Shutdown(sctx)
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
