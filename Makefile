@@ -3,6 +3,7 @@
 # also needs Debian's chromium, which .ci/run installs.
 GO ?= go
 FUZZTIME ?= 10s
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 SHELL := /bin/bash
 
@@ -17,6 +18,8 @@ deps:
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run $(STATICCHECK) ./...
 
 gotest:
 	@mkdir -p .cache

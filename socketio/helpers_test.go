@@ -325,18 +325,6 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 	}
 }
 
-// waitFor polls cond until it holds or the wait times out.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // goroutineBaseline returns a check that the goroutine count comes back to
 // what it is now.
 func goroutineBaseline(t *testing.T) func() {
