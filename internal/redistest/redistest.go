@@ -201,3 +201,40 @@ func ping(addr string) error {
 	}
 	return nil
 }
+
+// mainTB lets StartMain use Start outside a test: it fails by panicking
+// and keeps its cleanups for the returned stop function.
+type mainTB struct {
+	testing.TB // nil: only the methods below are called
+	cleanups   []func()
+	dirs       []string
+}
+
+func (m *mainTB) Helper()                      {}
+func (m *mainTB) Fatal(args ...any)            { panic(fmt.Sprint(args...)) }
+func (m *mainTB) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+func (m *mainTB) Cleanup(f func())             { m.cleanups = append(m.cleanups, f) }
+func (m *mainTB) TempDir() string {
+	d, err := os.MkdirTemp("", "redistest")
+	if err != nil {
+		panic(err)
+	}
+	m.dirs = append(m.dirs, d)
+	return d
+}
+
+// StartMain starts a server from TestMain (for Example functions, which
+// have no testing.T). It panics, saying why, when it cannot; stop stops
+// the server and removes its directory.
+func StartMain() (s *Server, stop func()) {
+	m := &mainTB{}
+	s = Start(m)
+	return s, func() {
+		for i := len(m.cleanups) - 1; i >= 0; i-- {
+			m.cleanups[i]()
+		}
+		for _, d := range m.dirs {
+			_ = os.RemoveAll(d)
+		}
+	}
+}

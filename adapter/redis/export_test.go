@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rpsio/rpsio/internal/redistest"
 )
 
 type silent struct{}
@@ -14,7 +16,18 @@ func (silent) Printf(context.Context, string, ...any) {}
 
 // TestMain silences go-redis's own log (dial failures during the outage
 // tests); the adapter's log goes through its Options.Logger.
+//
+// It also starts the redis-server of the Example functions.
 func TestMain(m *testing.M) {
 	goredis.SetLogger(silent{})
-	os.Exit(m.Run())
+	rs, stop := redistest.StartMain()
+	exampleAddr = rs.Addr()
+	code := m.Run()
+	stop()
+	os.Exit(code)
 }
+
+var exampleAddr string
+
+// RedisAddrForExamples is the address of the examples' Redis.
+func RedisAddrForExamples() string { return exampleAddr }
