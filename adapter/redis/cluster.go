@@ -326,6 +326,13 @@ func (c *Cluster) unsubscribe(ctx context.Context, keys []string) {
 	if r == nil {
 		return
 	}
+	if c.down.Load() {
+		// go-redis forgets the subscriptions before it writes; with Redis
+		// down the write would only wait out its dial retries.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+	}
 	ps := r.pubsub()
 	for _, k := range gone {
 		switch k[0] {

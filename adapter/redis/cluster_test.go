@@ -395,9 +395,15 @@ func TestRedisOutage(t *testing.T) {
 			if A.cluster.Stats().Reconnects == 0 {
 				t.Fatal("no reconnection counted")
 			}
+			// Shutting down while Redis is down does not wait on it.
+			rs.Stop()
+			poll(t, "the nodes to notice", func() bool { return A.cluster.down.Load() && B.cluster.down.Load() })
+			start := time.Now()
 			A.stop()
 			B.stop()
-			rs.Stop()
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("Shutdown with Redis down took %v", d)
+			}
 			check()
 		})
 	}
