@@ -35,6 +35,11 @@ type Config struct {
 	DrainTimeout time.Duration
 	// PprofAddr serves net/http/pprof when set; empty: off.
 	PprofAddr string
+	// RedisURL joins a cluster of nodes on that Redis (adapter/redis);
+	// empty: one node, everything in memory.
+	RedisURL string
+	// RedisPrefix is the cluster's channel prefix (Node's `key`).
+	RedisPrefix string
 }
 
 // ErrHelp is returned by ParseConfig after printing the usage for -h.
@@ -65,6 +70,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
 	durationVar(fs, &c.DrainTimeout, "drain-timeout", env("RPSIO_DRAIN_TIMEOUT", "10s"), "on SIGTERM, how long to drain (unready, refuse new clients, close sessions so clients reconnect elsewhere) before exiting (RPSIO_DRAIN_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("RPSIO_PPROF_ADDR", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; empty: off (RPSIO_PPROF_ADDR)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("RPSIO_REDIS_URL", ""), "Redis of a multi-node cluster, redis://[:password@]host:port[/db]; empty: one node in memory (RPSIO_REDIS_URL)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("RPSIO_REDIS_PREFIX", "socket.io"), "channel prefix of the cluster, as @socket.io/redis-adapter's key (RPSIO_REDIS_PREFIX)")
 	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")
 	intVar(fs, &c.GoldWidth, "gold-width", env("RPSIO_GOLD_WIDTH", strconv.Itoa(gold.DefaultWidth)), "gold board width in cells (RPSIO_GOLD_WIDTH)")
 	intVar(fs, &c.GoldHeight, "gold-height", env("RPSIO_GOLD_HEIGHT", strconv.Itoa(gold.DefaultHeight)), "gold board height in cells (RPSIO_GOLD_HEIGHT)")

@@ -20,7 +20,7 @@ func TestParseConfig(t *testing.T) {
 			want := Config{Addr: ":3000", Path: "/socket.io/", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second,
 				GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second,
-				DrainTimeout: 10 * time.Second}
+				DrainTimeout: 10 * time.Second, RedisPrefix: "socket.io"}
 			if !reflect.DeepEqual(c, want) {
 				t.Fatalf("got %+v\nwant %+v", c, want)
 			}
@@ -53,6 +53,12 @@ func TestParseConfig(t *testing.T) {
 				}
 			}},
 		{name: "zero drain timeout", args: []string{"--drain-timeout", "0s"}, wantErr: "drain-timeout must be positive"},
+		{name: "redis from env and flags", args: []string{"--redis-prefix", "game"}, env: map[string]string{"RPSIO_REDIS_URL": "redis://127.0.0.1:6379/0", "RPSIO_REDIS_PREFIX": "x"},
+			check: func(t *testing.T, c Config) {
+				if c.RedisURL != "redis://127.0.0.1:6379/0" || c.RedisPrefix != "game" {
+					t.Fatalf("redis settings: %+v", c)
+				}
+			}},
 		{name: "bad duration flag", args: []string{"--round-duration", "soon"}, wantErr: "invalid value"},
 		{name: "bad duration env", env: map[string]string{"RPSIO_PING_TIMEOUT": "x"}, wantErr: "ping-timeout"},
 		{name: "zero round duration", args: []string{"--round-duration", "0s"}, wantErr: "round-duration must be positive"},

@@ -3,11 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	goredis "github.com/redis/go-redis/v9"
 
+	redisadapter "github.com/rpsio/rpsio/adapter/redis"
 	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/socketio"
 	"github.com/rpsio/rpsio/socketio/engineio"
@@ -22,8 +25,9 @@ type App struct {
 	rooms  *rooms.Manager
 	router *gin.Engine
 
-	health  *health  // /readyz and the drain gate (health.go)
-	metrics *Metrics // /metrics (metrics.go)
+	health  *health         // /readyz and the drain gate (health.go)
+	metrics *Metrics        // /metrics (metrics.go)
+	rdb     *goredis.Client // nil: one node in memory
 }
 
 // New builds the application from cfg.
@@ -44,7 +48,16 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	// report through a.metrics.Component("adapter").
 	h := newHealth()
 	m := newMetrics(h, log)
-	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts), health: h, metrics: m}
+	var rdb *goredis.Client
+	if cfg.RedisURL != "" {
+		ropts, err := goredis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("--redis-url: %w", err)
+		}
+		rdb = goredis.NewClient(ropts)
+		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log}).Adapter
+	}
+	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts), health: h, metrics: m, rdb: rdb}
 
 	mgr, err := a.newRooms(cfg, log)
 	if err != nil {
@@ -80,6 +93,18 @@ func (a *App) Metrics() *Metrics { return a.metrics }
 // in cluster mode, once its adapter is connected and subscribed).
 func (a *App) MarkReady() { a.health.set(StateReady) }
 
+// Run starts what must be started before serving: with --redis-url, the
+// cluster adapter (it fails when Redis cannot be reached).
+func (a *App) Run(ctx context.Context) error {
+	if err := a.io.Run(ctx); err != nil {
+		if a.rdb != nil {
+			return fmt.Errorf("joining the cluster on Redis %s: %w", a.rdb.Options().Addr, err)
+		}
+		return err
+	}
+	return nil
+}
+
 // Shutdown drains the node: /readyz turns unready and new handshakes are
 // refused with 503 at once; then the game timers stop and every Engine.IO
 // session is closed (never with a Socket.IO DISCONNECT, after which
@@ -91,6 +116,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	errs = append(errs, a.rooms.Shutdown(ctx))
 	errs = append(errs, a.io.Shutdown(ctx))
+	if a.rdb != nil {
+		errs = append(errs, a.rdb.Close())
+	}
 	return errors.Join(errs...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,10 +179,14 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 
 // onBroadcastMessage handles a message on P#N# or P#N#ROOM#.
 func (a *nspAdapter) onBroadcastMessage(m *goredis.Message) {
-	if len(m.Channel) < len(a.channel)+1 || m.Channel[:len(a.channel)] != a.channel {
+	rest, ok := strings.CutPrefix(m.Channel, a.channel)
+	if !ok {
 		return
 	}
-	room := m.Channel[len(a.channel) : len(m.Channel)-1]
+	room := ""
+	if rest != "" {
+		room = rest[:len(rest)-1] // Node drops the last character
+	}
 	if room != "" && !a.hasRoom(room) {
 		return // no local socket in the room: not even decoded, as in Node
 	}

@@ -28,6 +28,9 @@ var (
 	// ErrNotRunning: the adapter is not started (or closed); the message
 	// was not published. Local delivery was not affected.
 	ErrNotRunning = errors.New("redis adapter: not running")
+	// ErrUnavailable: Redis is unreachable (the subscriber connection is
+	// down); a request fails at once rather than after go-redis's retries.
+	ErrUnavailable = errors.New("redis adapter: Redis unreachable")
 	// ErrRedisVersion: sharded mode needs Redis 7.0 or later.
 	ErrRedisVersion = errors.New("redis adapter: Redis version too old")
 )
@@ -68,6 +71,8 @@ type Cluster struct {
 
 	published, publishDropped, publishRetries       atomic.Uint64
 	received, receiveDropped, malformed, reconnects atomic.Uint64
+	// down is set while the subscriber connection is lost.
+	down atomic.Bool
 
 	// mu guards what follows; never held while calling Redis or a
 	// namespace. Lock order: nspAdapter.mu is never held when taking it.
@@ -224,6 +229,7 @@ func (c *Cluster) release(ctx context.Context) error {
 		err = fmt.Errorf("redis adapter: stopping: %w", ctx.Err())
 	}
 	r.cancel()
+	c.down.Store(false)
 	_ = r.pubsub().Close() // ends the reader's wait
 	r.wg.Wait()            // the goroutines end at once after the cancel and the close
 	return err
@@ -320,6 +326,13 @@ func (c *Cluster) unsubscribe(ctx context.Context, keys []string) {
 	if r == nil {
 		return
 	}
+	if c.down.Load() {
+		// go-redis forgets the subscriptions before it writes; with Redis
+		// down the write would only wait out its dial retries.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+	}
 	ps := r.pubsub()
 	for _, k := range gone {
 		switch k[0] {
@@ -386,6 +399,7 @@ func (c *Cluster) reader(r *runState) {
 				c.log.Warn("redis adapter: subscriber connection lost; local delivery goes on, retrying", "err", err)
 				c.reconnects.Add(1)
 				failing = true
+				c.down.Store(true)
 			}
 			select {
 			case <-r.stop:
@@ -398,6 +412,7 @@ func (c *Cluster) reader(r *runState) {
 		backoff, pinged = 50*time.Millisecond, false
 		if failing {
 			failing = false
+			c.down.Store(false)
 			c.log.Info("redis adapter: subscriber connection back")
 		}
 		switch m := msg.(type) {
@@ -592,6 +607,9 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 // numSub counts the subscribers of a channel (NUMSUB) or shard channel
 // (SHARDNUMSUB), summed over the masters of a Redis Cluster.
 func (c *Cluster) numSub(ctx context.Context, channel string) (int, error) {
+	if c.down.Load() {
+		return 0, fmt.Errorf("%w: the subscriber connection is down, retrying", ErrUnavailable)
+	}
 	count := func(ctx context.Context, cl goredis.Cmdable) (int64, error) {
 		var m map[string]int64
 		var err error

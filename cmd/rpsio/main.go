@@ -48,6 +48,15 @@ func run(cfg server.Config, log *slog.Logger, sig <-chan os.Signal) error {
 	if err != nil {
 		return err
 	}
+	startCtx, cancelStart := context.WithTimeout(context.Background(), 15*time.Second)
+	err = app.Run(startCtx)
+	cancelStart()
+	if err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = app.Shutdown(sctx)
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
