@@ -100,6 +100,7 @@ async function startRedis() {
     port,
     url: `redis://127.0.0.1:${port}`,
     isRunning: () => proc !== null,
+    pid: () => (proc ? proc.child.pid : null),
     async stop() {
       if (!proc) return;
       const p = proc;
