@@ -54,6 +54,38 @@ function defineOps(ctx, { sharded = false } = {}) {
           assert.equal(seen.get(y1).length, 1, 'remote member: exactly once');
         });
 
+        it('to-room carries large and wide values intact (str16/32, bin16/32, array16, map16, every int width)', async () => {
+          const r = uid();
+          const s = await clients.connect(X(), nsp);
+          const y1 = await clients.connect(Y(), nsp);
+          await join(y1, r);
+          await roomReady(sharded, s, r, [y1]);
+          const wide = {};
+          for (let i = 0; i < 20; i++) wide[`k${i}`] = i * 1000;
+          const big = [
+            'x'.repeat(300), 'y'.repeat(70000), '汉字🎲 ünï', Buffer.alloc(300, 7), Buffer.alloc(70000, 9),
+            Array.from({ length: 20 }, (_, i) => i - 10), wide,
+            [127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, Number.MAX_SAFE_INTEGER],
+            [-32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649, Number.MIN_SAFE_INTEGER],
+            [0.1, -2.5, 0, -0.5e-300], { nested: { deeper: { deepest: [[[]], {}] } } },
+            // A whole number beyond 64 bits: notepack.io writes it as a uint64 whose halves wrapped
+            // (encode.js: `hi = (value / 2**32) >> 0`), so 1e300 arrives as 0. Not useful, but it
+            // is what the official adapter puts on the wire, and an rpsio node must write the same.
+            1e300,
+          ];
+          const got = waitFor(y1, 'ev');
+          s.emit('to-room', r, 'ev', ...big);
+          const args = await got;
+          assert.equal(args.length, big.length);
+          for (const i of [3, 4]) {
+            assert.deepEqual(asBuffer(args[i]), big[i], `binary argument ${i}`);
+            args[i] = big[i];
+          }
+          assert.equal(args.pop(), 0, '1e300 as notepack.io writes it');
+          big.pop();
+          assert.deepEqual(args, big);
+        });
+
         it('to-room with a socket id as the room reaches that socket on the other node only', async () => {
           const s = await clients.connect(X(), nsp);
           const y1 = await clients.connect(Y(), nsp);
@@ -154,6 +186,16 @@ function defineOps(ctx, { sharded = false } = {}) {
           await fetchUntil(x2, r, [], 'the room to be empty');
         });
 
+        it('disconnect-room asked by a member disconnects it too, on both nodes', async () => {
+          const r = uid();
+          const x1 = await clients.connect(X(), nsp);
+          const y1 = await clients.connect(Y(), nsp);
+          for (const s of [x1, y1]) await join(s, r);
+          const reasons = [x1, y1].map((s) => waitFor(s, 'disconnect', () => true, { what: `disconnect of ${s.node.label}` }));
+          x1.emit('disconnect-room', r);
+          for (const [reason] of await Promise.all(reasons)) assert.equal(reason, 'io server disconnect');
+        });
+
         it('server-side-emit reaches the other node\'s sockets of the namespace, not its own node', async () => {
           const x1 = await clients.connect(X(), nsp);
           const y1 = await clients.connect(Y(), nsp);
@@ -195,6 +237,18 @@ function defineOps(ctx, { sharded = false } = {}) {
           for (const a of asked.slice(0, 3)) assert.deepEqual(a, [['q?', 7]]);
           assert.deepEqual(asked[3], [], 'other namespace not asked');
           assert.ok(ms < 1500, `answered in ${ms} ms, not at the 2 s timeout`);
+        });
+
+        it('ask-all carries binary answers back across nodes', async () => {
+          const x1 = await clients.connect(X(), nsp);
+          const y1 = await clients.connect(Y(), nsp);
+          answerQuestions(x1, () => 'zzz');
+          answerQuestions(y1, () => Buffer.from([1, 2, 3]));
+          const [[answers]] = [await emitWithAck(x1, 'ask-all', Buffer.from([4]))];
+          assert.equal(answers.length, 2, JSON.stringify(answers));
+          // Both sorts (JavaScript's String(), Go's JSON form) put the buffer before "zzz".
+          assert.deepEqual(asBuffer(answers[0]), Buffer.from([1, 2, 3]));
+          assert.equal(answers[1], 'zzz');
         });
 
         if (nsp === '/') {
