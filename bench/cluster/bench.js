@@ -49,6 +49,7 @@ function connect(url) {
     ws.on('error', (err) => { clearTimeout(timer); reject(err); });
     ws.on('message', (data) => {
       const s = data.toString();
+      if (state === 2) return; // connected: the caller's handler takes over (pings included)
       if (s === '2') { ws.send('3'); return; } // Engine.IO ping
       if (state === 0 && s[0] === '0') { state = 1; ws.send('40'); return; }
       if (state === 1 && s.startsWith('40')) { state = 2; clearTimeout(timer); resolve(ws); return; }
@@ -99,7 +100,7 @@ function workerMain(role) {
       const now = nowUs();
       if (now >= stopUs) {
         clearInterval(timer);
-        send({ type: 'sent', sent, sentInWindow, maxBehindMs: maxBehind / 1000, buffered: ws.bufferedAmount });
+        send({ type: 'sent', sent, sentInWindow, maxBehindMs: maxBehind / 1000, buffered: ws.bufferedAmount, closed: closedUnexpectedly });
         return;
       }
       const due = Math.floor(((now - startUs) * rate) / 1e6);
@@ -123,6 +124,7 @@ function workerMain(role) {
       if (m.cmd === 'connect') {
         ws = await connect(m.url);
         ws.on('close', (code) => { closedUnexpectedly = code; });
+        if (role === 'sender') ws.on('message', (d) => { if (d.toString() === '2') ws.send('3'); });
         if (role === 'receiver') {
           ws.on('message', onReceiverMessage);
           // join "bench" with an ack: 42<id>["join","bench"] → 43<id>[]
@@ -172,7 +174,8 @@ function workerMain(role) {
 function parseArgs(argv) {
   const o = {
     rates: [10000, 40000], reps: 3, duration: 5, warmup: 1, drain: 5, kinds: ['go', 'node'],
-    bin: null, build: true, sharded: false, out: '/tmp/bench-cluster/results.json',
+    bin: null, build: true, sharded: false, out: '/tmp/bench-cluster/results.json', calm: null,
+    heartbeat: 'production',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -187,6 +190,8 @@ function parseArgs(argv) {
     else if (a === '--no-build') o.build = false;
     else if (a === '--sharded') o.sharded = true;
     else if (a === '--out') o.out = path.resolve(next());
+    else if (a === '--calm') o.calm = Number(next());
+    else if (a === '--heartbeat') o.heartbeat = next();
     else if (a === '--quick') { o.rates = [10000]; o.reps = 1; o.duration = 2; o.warmup = 1; }
     else if (a === '--help' || a === '-h') {
       console.log(`usage: node bench.js [options]
@@ -200,6 +205,10 @@ function parseArgs(argv) {
   --no-build         use /tmp/bench-cluster/conformance as it is
   --sharded          sharded Pub/Sub on both (createShardedAdapter / --redis-sharded)
   --out PATH         JSON results (default /tmp/bench-cluster/results.json)
+  --heartbeat H      production (default: 25s / 20s, like both servers' defaults) or contract
+                     (the test contract's 300ms / 200ms: a server more than 200 ms behind on a
+                     connection drops it, which then fails the run)
+  --calm P           before each run, wait (at most 60 s) until CPU pressure (PSI some avg10) <= P %
   --quick            one 2 s repetition at 10000/s`);
       process.exit(0);
     } else throw new Error('unknown option ' + a);
@@ -220,6 +229,13 @@ function machineStat() {
   const l = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = l[0] + l[1] + l[2] + l[5] + l[6];
   return { busyMs: (busy * 1000) / CLK_TCK, stealMs: ((l[7] || 0) * 1000) / CLK_TCK };
+}
+
+// CPU pressure (PSI "some avg10", %), or null where the kernel has no PSI.
+function cpuPressure() {
+  try {
+    return Number(/some avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'))[1]);
+  } catch { return null; }
 }
 
 function machine() {
@@ -265,8 +281,9 @@ async function oneRun(o, kind, rate, deps) {
   const nodes = [];
   const workers = [];
   try {
-    nodes.push(await startNode(kind, redis, { name: `${kind}-a`, sharded: o.sharded }));
-    nodes.push(await startNode(kind, redis, { name: `${kind}-b`, sharded: o.sharded }));
+    const args = o.heartbeat === 'production' ? ['--ping-interval', '25s', '--ping-timeout', '20s'] : [];
+    nodes.push(await startNode(kind, redis, { name: `${kind}-a`, sharded: o.sharded, args }));
+    nodes.push(await startNode(kind, redis, { name: `${kind}-b`, sharded: o.sharded, args }));
     const [A, B] = nodes;
     const recv = new Worker('receiver');
     const snd = new Worker('sender');
@@ -329,9 +346,12 @@ async function oneRun(o, kind, rate, deps) {
       otherPct: (otherMs / wallMs) * 100,
       stealPct: ((c1.m.stealMs - c0.m.stealMs) / wallMs) * 100,
       closed: rep.closed,
+      senderClosed: sent.closed,
+      senderBuffered: sent.buffered,
       nodesAlive: nodes.every((n) => n.isAlive()),
     };
-    result.ok = result.lost === 0 && result.outOfOrder === 0 && result.closed === null && result.nodesAlive;
+    result.ok = result.lost === 0 && result.outOfOrder === 0 && result.closed === null && result.senderClosed === null && result.nodesAlive;
+    if (!result.ok) result.stderr = { a: A.stderr().slice(-2000), b: B.stderr().slice(-2000) };
     return result;
   } finally {
     for (const w of workers) { try { w.tell({ cmd: 'exit' }); } catch { /* gone */ } setTimeout(() => w.kill(), 500).unref(); }
@@ -351,7 +371,7 @@ const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) 
 function table(o, results, mach) {
   const lines = [];
   lines.push(`Machine: ${mach.cpuModel}, ${mach.nproc} CPUs, ${mach.memGiB} GiB, Linux ${mach.kernel}, Node ${mach.node}, ${mach.go}, ${mach.redis.split(' ').slice(0, 3).join(' ')}`);
-  lines.push(`Mode: ${o.sharded ? 'sharded (SPUBLISH/SSUBSCRIBE)' : 'classic (PUBLISH/PSUBSCRIBE)'}; ${o.reps} repetition(s) per rate and server, ${o.duration} s windows after ${o.warmup} s warm-up; medians of the runs that passed.`);
+  lines.push(`Mode: ${o.sharded ? 'sharded (SPUBLISH/SSUBSCRIBE)' : 'classic (PUBLISH/PSUBSCRIBE)'}; heartbeat ${o.heartbeat === 'production' ? '25s/20s' : '300ms/200ms (contract)'}; ${o.reps} repetition(s) per rate and server, ${o.duration} s windows after ${o.warmup} s warm-up; medians of the runs that passed.`);
   lines.push('');
   const both = o.kinds.length === 2;
   lines.push(`| rate (msg/s) | metric | rpsio ↔ rpsio | Node ↔ Node |${both ? ' rpsio/Node |' : ''}`);
@@ -376,7 +396,12 @@ function table(o, results, mach) {
         const all = of(kind);
         const ok = all.filter((r) => r.ok);
         if (!all.length) return '–';
-        if (label.startsWith('runs passed')) return `${ok.length}/${all.length}`;
+        if (label.startsWith('runs passed')) {
+          // Saturated: the nodes delivered less than 95 % of the send rate (latency then grows
+          // with the backlog for as long as the window lasts).
+          const sat = ok.filter((r) => r.deliveredPerS < 0.95 * r.rate).length;
+          return `${ok.length}/${all.length}${sat ? ` (${sat} saturated)` : ''}`;
+        }
         if (label.startsWith('sender')) return `${fmt(median(ok.map((r) => r.senderPct)), 0)} / ${fmt(median(ok.map((r) => r.receiverPct)), 0)}`;
         if (label.startsWith('rest')) return `${fmt(median(ok.map((r) => r.otherPct)), 0)} / ${fmt(median(ok.map((r) => r.stealPct)), 0)}`;
         return fmt(median(ok.map((r) => r[key])), d);
@@ -397,7 +422,7 @@ function table(o, results, mach) {
     lines.push('');
     lines.push('Runs that failed (left out of the medians):');
     for (const r of failed) {
-      lines.push(`- ${r.kind} at ${r.rate}/s: ${r.error ? r.error : `lost ${r.lost}, out of order ${r.outOfOrder}, closed ${r.closed}, nodes alive ${r.nodesAlive}`}`);
+      lines.push(`- ${r.kind} at ${r.rate}/s: ${r.error ? r.error : `lost ${r.lost}, out of order ${r.outOfOrder}, receiver closed ${r.closed}, sender closed ${r.senderClosed}, nodes alive ${r.nodesAlive}`}`);
     }
   }
   return lines.join('\n');
@@ -420,6 +445,16 @@ async function main() {
       execFileSync('go', ['build', '-o', o.bin, './socketio/conformance'], { cwd: ROOT, stdio: 'inherit' });
     }
     process.env.CONFORMANCE_BIN = o.bin;
+    // Both kinds must run with the same heartbeat; a conformance binary without the flags
+    // (before they were added) gets the contract's heartbeat, and so does the reference then.
+    if (o.heartbeat === 'production') {
+      let help = '';
+      try { execFileSync(o.bin, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch (err) { help = String(err.stderr || '') + String(err.stdout || ''); }
+      if (!/ping-interval/.test(help)) {
+        console.error(`warning: ${o.bin} has no --ping-interval flag: both servers run with the contract's 300ms/200ms heartbeat`);
+        o.heartbeat = 'contract';
+      }
+    }
   }
   // After CONFORMANCE_BIN is set: the cluster library reads it when loaded.
   const { startRedis } = require(path.join(ROOT, 'test/cluster/lib/redis'));
@@ -434,8 +469,14 @@ async function main() {
       const order = (turn++ % 2 === 0) ? o.kinds : [...o.kinds].reverse();
       for (const kind of order) {
         let r;
+        let psi = cpuPressure();
+        if (o.calm !== null && psi !== null) {
+          const w0 = Date.now();
+          while (psi > o.calm && Date.now() - w0 < 60000) { await sleep(1000); psi = cpuPressure(); }
+        }
         try {
           r = await oneRun(o, kind, rate, deps);
+          r.psiBefore = psi;
         } catch (err) {
           r = { kind, rate, ok: false, error: err.message.split('\n')[0] };
         }

@@ -2,7 +2,7 @@
 // socket.io / engine.io servers configured and behaving the same way, so every
 // test in this repository can be run against the reference as well as ours.
 //
-//   node server.js --mode engine|socket --addr 127.0.0.1:PORT
+//   node server.js --mode engine|socket --addr 127.0.0.1:PORT [--ping-interval 300ms --ping-timeout 200ms]
 //
 // Prints "listening <port>" on stdout once ready.
 //
@@ -42,11 +42,18 @@ function arg(name, def) {
   const i = process.argv.indexOf('--' + name);
   return i > 0 ? process.argv[i + 1] : def;
 }
+// A Go-style duration ("300ms", "25s", "1m") in milliseconds.
+function durationMs(s) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(s));
+  if (!m) throw new Error(`bad duration ${s}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2]];
+}
 const mode = arg('mode', 'socket');
 const [host, portStr] = arg('addr', '127.0.0.1:0').split(':');
 const opts = {
-  pingInterval: 300,
-  pingTimeout: 200,
+  // The test contract's heartbeat; bench/cluster passes production-like values instead.
+  pingInterval: durationMs(arg('ping-interval', '300ms')),
+  pingTimeout: durationMs(arg('ping-timeout', '200ms')),
   maxPayload: 1000000,
   maxHttpBufferSize: 1000000,
   connectTimeout: 1000,

@@ -29,8 +29,9 @@ function pairs() {
 }
 
 // Starts one node of `kind` on `redis`. opts: name, prefix (the adapter's key / channelPrefix),
-// sharded (createShardedAdapter / --redis-sharded).
-async function startNode(kind, redis, { name, prefix, sharded = false } = {}) {
+// sharded (createShardedAdapter / --redis-sharded), args (more flags both kinds take, e.g.
+// --ping-interval 25s).
+async function startNode(kind, redis, { name, prefix, sharded = false, args = [] } = {}) {
   const server = KIND_SERVER[kind];
   if (!server) throw new Error(`no server of kind ${kind}`);
   let extra;
@@ -42,6 +43,7 @@ async function startNode(kind, redis, { name, prefix, sharded = false } = {}) {
   } else {
     extra = { env: { REDIS_URL: redis.url, NODE_NAME: name, REDIS_PREFIX: prefix || '', REDIS_SHARDED: sharded ? '1' : '' } };
   }
+  extra.args = [...(extra.args || []), ...args];
   const handle = await startServer(server, 'socket', extra);
   return Object.assign(handle, { kind, name, label: `${name} (${kind})` });
 }
