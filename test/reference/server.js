@@ -191,6 +191,11 @@ async function main() {
   });
 }
 
+// node-redis rejects the commands it had written when a connection drops, and the Redis adapter
+// publishes without catching (e.g. a broadcast sent just as Redis goes away): log them, as a
+// production service does, rather than let Node end the process on an unhandled rejection.
+process.on('unhandledRejection', (err) => console.error(`unhandled rejection: ${err && err.message ? err.message : err}`));
+
 main().catch((err) => {
   console.error(err && err.stack ? err.stack : err);
   process.exit(1);

@@ -19,6 +19,20 @@ const KIND_SERVER = {
 };
 const KINDS = Object.keys(KIND_SERVER).filter((k) => KIND_SERVER[k]);
 
+// The nodes run with a gentler heartbeat than the interop contract's 300 ms / 200 ms: these tests
+// are about the cluster, and several nodes plus Redis on two shared cores can stall a process for
+// the half second after which a client gives up on a silent server. Only when every kind takes
+// the flags (the conformance binary gained them after the cluster mode), so both run alike.
+const HEARTBEAT = ['--ping-interval', '2s', '--ping-timeout', '3s'];
+function takesPingFlags(server) {
+  if (!server || server.name === 'reference') return true;
+  try {
+    const r = require('node:child_process').spawnSync(server.cmd, ['--help'], { encoding: 'utf8', timeout: 5000 });
+    return /ping-interval/.test(`${r.stdout}${r.stderr}`);
+  } catch { return false; }
+}
+const USE_HEARTBEAT = KINDS.every((k) => takesPingFlags(KIND_SERVER[k]));
+
 // The pairs every two-node suite runs: Node+Node first (the baseline that proves the suite
 // itself against the official implementation), then Go+Go, then the mixed pair. Every test of a
 // pair triggers its operation from each side, so the mixed pair covers both directions.
@@ -43,17 +57,32 @@ async function startNode(kind, redis, { name, prefix, sharded = false, args = []
   } else {
     extra = { env: { REDIS_URL: redis.url, NODE_NAME: name, REDIS_PREFIX: prefix || '', REDIS_SHARDED: sharded ? '1' : '' } };
   }
-  extra.args = [...(extra.args || []), ...args];
+  const heartbeat = USE_HEARTBEAT && !args.includes('--ping-interval') ? HEARTBEAT : [];
+  extra.args = [...(extra.args || []), ...heartbeat, ...args];
   const handle = await startServer(server, 'socket', extra);
   return Object.assign(handle, { kind, name, label: `${name} (${kind})` });
 }
 
 // Stops the nodes; a node that died on its own during the tests is a failure in itself (a node
 // the test killed on purpose is marked `killed`).
+// Every node's stderr is kept in .cache/cluster-logs/ (the repository's cache directory) for
+// reading after a failure.
+const LOG_DIR = require('node:path').resolve(__dirname, '..', '..', '..', '.cache', 'cluster-logs');
+function keepLog(n) {
+  const text = n.stderr();
+  if (!text) return;
+  try {
+    const fs = require('node:fs');
+    fs.mkdirSync(LOG_DIR, { recursive: true });
+    fs.writeFileSync(require('node:path').join(LOG_DIR, `${n.name}-${n.kind}-${n.pid}.log`), text);
+  } catch { /* best effort */ }
+}
+
 async function stopNodes(nodes) {
   const crashed = [];
   for (const n of nodes) {
     if (!n) continue;
+    keepLog(n);
     if (!n.isAlive() && !n.killed) crashed.push(`${n.label} exited during the tests\n--- stderr ---\n${n.stderr()}`);
     await n.stop();
   }
