@@ -36,10 +36,12 @@ const USE_HEARTBEAT = KINDS.every((k) => takesPingFlags(KIND_SERVER[k]));
 // The pairs every two-node suite runs: Node+Node first (the baseline that proves the suite
 // itself against the official implementation), then Go+Go, then the mixed pair. Every test of a
 // pair triggers its operation from each side, so the mixed pair covers both directions.
+// CLUSTER_PAIRS=go+go,node+go narrows the list (to rerun one pair).
 function pairs() {
   const list = [['node', 'node']];
   if (KIND_SERVER.go) list.push(['go', 'go'], ['node', 'go']);
-  return list;
+  const only = process.env.CLUSTER_PAIRS;
+  return only ? list.filter((p) => only.split(',').includes(p.join('+'))) : list;
 }
 
 // Starts one node of `kind` on `redis`. opts: name, prefix (the adapter's key / channelPrefix),
