@@ -253,6 +253,15 @@ function machine() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Redis's own counters: PUBLISH/SPUBLISH calls and bytes read from clients (INFO), to see how
+// each adapter uses Redis per message (one command each? how many round trips' worth of bytes?).
+async function redisCounters(client) {
+  const info = String(await client.sendCommand(['INFO', 'all']));
+  const calls = (cmd) => Number((new RegExp(`^cmdstat_${cmd}:calls=(\\d+)`, 'm').exec(info) || [])[1] || 0);
+  const stat = (k) => Number((new RegExp(`^${k}:(\\d+)`, 'm').exec(info) || [])[1] || 0);
+  return { publish: calls('publish') + calls('spublish'), commands: stat('total_commands_processed'), inBytes: stat('total_net_input_bytes'), reads: stat('total_reads_processed') };
+}
+
 class Worker {
   constructor(role) {
     this.role = role;
@@ -307,7 +316,9 @@ async function oneRun(o, kind, rate, deps) {
     const sentP = snd.ask({ cmd: 'run', rate, startUs, stopUs: toUs }, 'sent', (o.warmup + o.duration + 30) * 1000);
 
     // CPU at the window's edges (this process is idle meanwhile, so its timers are punctual).
+    const rc = await redis.client();
     await sleep(Math.max(0, (fromUs - nowUs()) / 1000));
+    const r0 = await redisCounters(rc);
     const c0 = {
       a: cpuMsOf(A.pid), b: cpuMsOf(B.pid), redis: redis.pid ? cpuMsOf(redis.pid()) : 0, m: machineStat(),
       snd: (await snd.ask({ cmd: 'cpu' }, 'cpu')).ms, recv: (await recv.ask({ cmd: 'cpu' }, 'cpu')).ms, t: nowUs(),
@@ -317,6 +328,7 @@ async function oneRun(o, kind, rate, deps) {
       a: cpuMsOf(A.pid), b: cpuMsOf(B.pid), redis: redis.pid ? cpuMsOf(redis.pid()) : 0, m: machineStat(),
       snd: (await snd.ask({ cmd: 'cpu' }, 'cpu')).ms, recv: (await recv.ask({ cmd: 'cpu' }, 'cpu')).ms, t: nowUs(),
     };
+    const r1 = await redisCounters(rc);
     const sent = await sentP;
     // Late messages: wait until every message sent in the window has arrived, or --drain.
     const drainEnd = Date.now() + o.drain * 1000;
@@ -343,6 +355,11 @@ async function oneRun(o, kind, rate, deps) {
       senderPct: ((c1.snd - c0.snd) / wallMs) * 100,
       receiverPct: ((c1.recv - c0.recv) / wallMs) * 100,
       senderMaxBehindMs: sent.maxBehindMs,
+      // per message sent in the window (the counters' own INFO calls are a handful)
+      redisPublishPerMsg: (r1.publish - r0.publish) / sent.sentInWindow,
+      redisCommandsPerMsg: (r1.commands - r0.commands) / sent.sentInWindow,
+      redisInBytesPerMsg: (r1.inBytes - r0.inBytes) / sent.sentInWindow,
+      redisReadsPerMsg: (r1.reads - r0.reads) / sent.sentInWindow,
       otherPct: (otherMs / wallMs) * 100,
       stealPct: ((c1.m.stealMs - c0.m.stealMs) / wallMs) * 100,
       closed: rep.closed,
@@ -385,6 +402,7 @@ function table(o, results, mach) {
     ['node A CPU (% of a core)', 'cpuAPct', 0],
     ['node B CPU (% of a core)', 'cpuBPct', 0],
     ['redis-server CPU (% of a core)', 'cpuRedisPct', 0],
+    ['Redis commands / reads per message', null, 2],
     ['sender / receiver client CPU (%)', null, 0],
     ['rest of the machine / hypervisor steal (% of a core)', null, 0],
     ['runs passed', null, 0],
@@ -403,6 +421,7 @@ function table(o, results, mach) {
           return `${ok.length}/${all.length}${sat ? ` (${sat} saturated)` : ''}`;
         }
         if (label.startsWith('sender')) return `${fmt(median(ok.map((r) => r.senderPct)), 0)} / ${fmt(median(ok.map((r) => r.receiverPct)), 0)}`;
+        if (label.startsWith('Redis commands')) return `${fmt(median(ok.map((r) => r.redisCommandsPerMsg)), 2)} / ${fmt(median(ok.map((r) => r.redisReadsPerMsg)), 2)}`;
         if (label.startsWith('rest')) return `${fmt(median(ok.map((r) => r.otherPct)), 0)} / ${fmt(median(ok.map((r) => r.stealPct)), 0)}`;
         return fmt(median(ok.map((r) => r[key])), d);
       };
