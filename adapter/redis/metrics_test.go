@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -398,5 +399,45 @@ func TestMetricsRunFails(t *testing.T) {
 	}
 	if s, ok := r.state(); !ok || s.connected || s.err == nil || r.errors("connect") != 1 {
 		t.Fatalf("state %+v (reported %v), connect errors %d", s, ok, r.errors("connect"))
+	}
+}
+
+// countMetrics counts without allocating.
+type countMetrics struct {
+	adapter.Nop
+	publishes, messages atomic.Int64
+}
+
+func (m *countMetrics) ObservePublish(_ string, n int, _ time.Duration, _ error) {
+	m.publishes.Add(1)
+	m.messages.Add(int64(n))
+}
+
+// TestMetricsNoAllocation: reporting costs no allocation on the publish
+// path: queueing a message (timestamped, with its kind) and reporting a
+// pipeline of mixed kinds.
+func TestMetricsNoAllocation(t *testing.T) {
+	m := &countMetrics{}
+	c := New(nil, Options{Logger: quiet, Metrics: m})
+	c.run = &runState{pubq: make(chan pubItem, 1)}
+	payload := []byte("payload")
+	if n := testing.AllocsPerRun(100, func() {
+		if err := c.publish(pubBroadcast, "socket.io#/#", payload); err != nil {
+			t.Fatal(err)
+		}
+		<-c.run.pubq
+	}); n != 0 {
+		t.Errorf("publish: %v allocations", n)
+	}
+	batch := make([]pubItem, 256)
+	for i := range batch {
+		batch[i] = pubItem{kind: pubKind(i % int(numPubKinds)), queued: int64(i)}
+	}
+	if n := testing.AllocsPerRun(100, func() { c.observePublish(batch, nil) }); n != 0 {
+		t.Errorf("observePublish: %v allocations", n)
+	}
+	// AllocsPerRun runs the function once more than it counts.
+	if p, msgs := m.publishes.Load(), m.messages.Load(); p != 101*3 || msgs != 101*256 {
+		t.Fatalf("%d publishes of %d messages reported", p, msgs)
 	}
 }
