@@ -100,7 +100,7 @@ func TestRedisMetricsAndReadiness(t *testing.T) {
 	rs.Stop()
 	waitFor(t, "rpsio_redis_connected 0", func() bool { return connected() == 0 })
 	code, r = readyz(t, hs)
-	if st := r.Redis["adapter"]; code != http.StatusOK || !r.Ready || st.Connected || st.Error == "" ||
+	if st := r.Redis["adapter"]; code != http.StatusOK || !r.Ready || st.Connected || !strings.Contains(st.Error, "subscriber connection lost") ||
 		!strings.Contains(r.Reason, "Redis unreachable for adapter") {
 		t.Fatalf("/readyz during the outage: %d %+v", code, r)
 	}

@@ -483,7 +483,8 @@ func (c *Cluster) reader(r *runState) {
 				c.down.Store(true)
 				c.metrics.RedisError("receive", err)
 				connected = false
-				c.metrics.RedisConnected(false, err)
+				// Shown in /readyz: say what was lost ("EOF" alone would not).
+				c.metrics.RedisConnected(false, fmt.Errorf("redis adapter: subscriber connection lost: %w", err))
 			} else {
 				// go-redis dials again on each receive: one failed attempt.
 				c.metrics.RedisError("connect", err)
