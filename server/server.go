@@ -55,7 +55,9 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("--redis-url: %w", err)
 		}
 		rdb = goredis.NewClient(ropts)
-		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log}).Adapter
+		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{
+			Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter"),
+		}).Adapter
 	}
 	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts), health: h, metrics: m, rdb: rdb}
 

@@ -14,14 +14,18 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/rpsio/rpsio/adapter"
 	"github.com/rpsio/rpsio/socketio"
 )
 
 // Errors of the adapter; each is wrapped with details.
 var (
 	// ErrTimeout: a request to the other nodes had not all its answers in
-	// time. What came is returned beside it.
-	ErrTimeout = errors.New("redis adapter: timeout")
+	// time. What came is returned beside it. It has a Timeout() method
+	// returning true, as net errors do, so that adapter.Metrics and
+	// callers tell a timeout from a failure whatever ended the wait (the
+	// request timeout or the caller's context).
+	ErrTimeout error = timeoutError{}
 	// ErrQueueFull: the publish queue is full (Redis down or too slow);
 	// the message was dropped. Local delivery was not affected.
 	ErrQueueFull = errors.New("redis adapter: publish queue full")
@@ -35,7 +39,13 @@ var (
 	ErrRedisVersion = errors.New("redis adapter: Redis version too old")
 )
 
-// Stats counts what a Cluster did since it was made.
+type timeoutError struct{}
+
+func (timeoutError) Error() string { return "redis adapter: timeout" }
+func (timeoutError) Timeout() bool { return true }
+
+// Stats counts what a Cluster did since it was made. Options.Metrics is
+// told most of it as it happens, with the durations.
 type Stats struct {
 	// Published messages (PUBLISH or SPUBLISH sent and answered).
 	Published uint64
@@ -65,9 +75,12 @@ type Stats struct {
 // handled one at a time, in arrival order) and one publishing goroutine
 // (which sends the queued messages in order, batched into pipelines).
 type Cluster struct {
-	client goredis.UniversalClient
-	opts   Options
-	log    *slog.Logger
+	client  goredis.UniversalClient
+	opts    Options
+	log     *slog.Logger
+	metrics adapter.Metrics
+	// epoch: pubItem.queued counts from it (monotonic clock).
+	epoch time.Time
 
 	published, publishDropped, publishRetries       atomic.Uint64
 	received, receiveDropped, malformed, reconnects atomic.Uint64
@@ -93,6 +106,8 @@ func New(client goredis.UniversalClient, opts Options) *Cluster {
 		client:  client,
 		opts:    opts,
 		log:     opts.Logger,
+		metrics: opts.Metrics,
+		epoch:   time.Now(),
 		routes:  map[string]func(*goredis.Message){},
 		subs:    map[string]struct{}{},
 		waiters: map[string][]chan struct{}{},
@@ -144,8 +159,26 @@ type runState struct {
 type pubItem struct {
 	channel string
 	payload []byte
+	queued  int64 // when publish queued it: nanoseconds since Cluster.epoch
 	sharded bool
+	kind    pubKind
 }
+
+// pubKind is what a published message is, for Metrics.ObservePublish.
+type pubKind uint8
+
+const (
+	pubBroadcast pubKind = iota // broadcasts, with or without acks
+	pubRequest                  // requests to the other nodes
+	pubResponse                 // answers to the other nodes' requests, acks
+	numPubKinds
+)
+
+var pubKindNames = [numPubKinds]string{"broadcast", "request", "response"}
+
+// errStale is why a subscriber connection that stopped answering pings is
+// reported lost.
+var errStale = errors.New("redis adapter: the subscriber connection stopped answering pings")
 
 func (r *runState) pubsub() *goredis.PubSub {
 	r.psMu.Lock()
@@ -164,6 +197,10 @@ func (c *Cluster) acquire(ctx context.Context) error {
 	c.mu.Unlock()
 	// Check Redis outside the lock; two first namespaces may both do it.
 	if err := c.check(ctx); err != nil {
+		if !errors.Is(err, ErrRedisVersion) {
+			c.metrics.RedisError("connect", err)
+		}
+		c.metrics.RedisConnected(false, err)
 		return err
 	}
 	c.mu.Lock()
@@ -260,6 +297,8 @@ func (c *Cluster) release(ctx context.Context) error {
 	if r.ownSub {
 		_ = r.sub.Close()
 	}
+	// After the reader has ended: its last report cannot come after this.
+	c.metrics.RedisConnected(false, ErrNotRunning)
 	return err
 }
 
@@ -326,13 +365,16 @@ func (c *Cluster) subscribe(ctx context.Context, keys []string, h func(*goredis.
 		}
 	}
 	if err != nil {
+		c.metrics.RedisError("subscribe", err)
 		return fmt.Errorf("redis adapter: subscribing: %w", err)
 	}
 	for _, ch := range waits {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("redis adapter: waiting for Redis to confirm the subscriptions: %w", ctx.Err())
+			err := fmt.Errorf("redis adapter: waiting for Redis to confirm the subscriptions: %w", ctx.Err())
+			c.metrics.RedisError("subscribe", err)
+			return err
 		}
 	}
 	return nil
@@ -397,11 +439,13 @@ func (c *Cluster) confirm(kind, channel string) {
 
 // reader reads the subscriber connection into the receive queue. go-redis
 // reconnects and subscribes again after an error; the reader backs off
-// meanwhile, and replaces a connection that stops answering pings.
+// meanwhile, and replaces a connection that stops answering pings. It
+// alone reports the connection's state to Metrics (until release).
 func (c *Cluster) reader(r *runState) {
 	defer r.wg.Done()
 	backoff := 50 * time.Millisecond
-	failing, pinged := false, false
+	// connected is what was last reported through RedisConnected.
+	failing, pinged, connected := false, false, false
 	for {
 		ps := r.pubsub()
 		msg, err := ps.ReceiveTimeout(r.ctx, c.opts.HealthCheckInterval)
@@ -416,18 +460,34 @@ func (c *Cluster) reader(r *runState) {
 				if pinged {
 					c.log.Warn("redis adapter: the subscriber connection stopped answering; replacing it")
 					c.reconnects.Add(1)
+					c.metrics.RedisError("ping", errStale)
+					if connected {
+						connected = false
+						c.metrics.RedisConnected(false, errStale)
+					}
 					c.replacePubSub(r)
 					pinged = false
 					continue
 				}
-				pinged = ps.Ping(r.ctx) == nil
-				continue
+				perr := ps.Ping(r.ctx)
+				if perr == nil {
+					pinged = true
+					continue
+				}
+				err = perr // the ping could not be sent: the connection is lost
 			}
 			if !failing {
 				c.log.Warn("redis adapter: subscriber connection lost; local delivery goes on, retrying", "err", err)
 				c.reconnects.Add(1)
 				failing = true
 				c.down.Store(true)
+				c.metrics.RedisError("receive", err)
+				connected = false
+				// Shown in /readyz: say what was lost ("EOF" alone would not).
+				c.metrics.RedisConnected(false, fmt.Errorf("redis adapter: subscriber connection lost: %w", err))
+			} else {
+				// go-redis dials again on each receive: one failed attempt.
+				c.metrics.RedisError("connect", err)
 			}
 			select {
 			case <-r.stop:
@@ -443,6 +503,12 @@ func (c *Cluster) reader(r *runState) {
 			c.down.Store(false)
 			c.log.Info("redis adapter: subscriber connection back")
 		}
+		if !connected {
+			// Something was read: connected, and subscribed, since go-redis
+			// subscribes again before it reads from a new connection.
+			connected = true
+			c.metrics.RedisConnected(true, nil)
+		}
 		switch m := msg.(type) {
 		case *goredis.Subscription:
 			c.confirm(m.Kind, m.Channel)
@@ -452,6 +518,7 @@ func (c *Cluster) reader(r *runState) {
 			case r.recvq <- m:
 			default:
 				c.receiveDropped.Add(1)
+				c.metrics.Dropped("lagging")
 				if !r.recvDropLogged.Swap(true) {
 					c.log.Warn("redis adapter: falling behind, dropping received messages (counted in Stats.ReceiveDropped)",
 						"queue", c.opts.ReceiveQueueSize)
@@ -511,6 +578,7 @@ func (c *Cluster) route(m *goredis.Message) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.malformed.Add(1)
+			c.metrics.Dropped("malformed")
 			c.log.Error("redis adapter: handling a message panicked; dropped", "channel", m.Channel, "panic", p)
 		}
 	}()
@@ -518,7 +586,7 @@ func (c *Cluster) route(m *goredis.Message) {
 }
 
 // publish queues a message without waiting.
-func (c *Cluster) publish(channel string, payload []byte) error {
+func (c *Cluster) publish(kind pubKind, channel string, payload []byte) error {
 	c.mu.Lock()
 	r := c.run
 	c.mu.Unlock()
@@ -527,7 +595,7 @@ func (c *Cluster) publish(channel string, payload []byte) error {
 		return ErrNotRunning
 	}
 	select {
-	case r.pubq <- pubItem{channel, payload, c.opts.Sharded}:
+	case r.pubq <- pubItem{channel: channel, payload: payload, queued: int64(time.Since(c.epoch)), sharded: c.opts.Sharded, kind: kind}:
 		return nil
 	default:
 		c.publishDropped.Add(1)
@@ -603,6 +671,7 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 		cancel()
 		if err == nil {
 			c.published.Add(uint64(len(batch)))
+			c.observePublish(batch, nil)
 			if r.publishFailing.Swap(false) {
 				c.log.Info("redis adapter: publishing again")
 			}
@@ -612,23 +681,47 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 		if errors.As(err, &rerr) && !strings.HasPrefix(rerr.Error(), "LOADING") {
 			// Redis refused the command: sending it again would not help.
 			c.publishDropped.Add(uint64(len(batch)))
+			c.observePublish(batch, err)
 			c.log.Error("redis adapter: Redis refused a publish; dropped", "err", err)
 			return
 		}
 		if r.ctx.Err() != nil || closing {
 			c.publishDropped.Add(uint64(len(batch)))
+			c.observePublish(batch, err)
 			return
 		}
 		if !r.publishFailing.Swap(true) {
 			c.log.Warn("redis adapter: publishing failed; local delivery goes on, retrying", "err", err)
 		}
 		c.publishRetries.Add(1)
+		c.metrics.RedisError("publish", err)
 		select {
 		case <-r.ctx.Done():
 		case <-r.stop:
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// observePublish reports a pipeline that went through (err nil) or was
+// given up: one ObservePublish per kind of message in it, timed from the
+// first of that kind being queued. No allocation: it runs per pipeline.
+func (c *Cluster) observePublish(batch []pubItem, err error) {
+	var n [numPubKinds]int
+	var first [numPubKinds]int64
+	for i := range batch {
+		k := batch[i].kind
+		if n[k] == 0 {
+			first[k] = batch[i].queued
+		}
+		n[k]++
+	}
+	now := int64(time.Since(c.epoch))
+	for k := range n {
+		if n[k] > 0 {
+			c.metrics.ObservePublish(pubKindNames[k], n[k], time.Duration(now-first[k]), err)
+		}
 	}
 }
 
@@ -659,13 +752,23 @@ func (c *Cluster) numSub(ctx context.Context, channel string) (int, error) {
 			return err
 		})
 		if err != nil {
+			c.numSubFailed(ctx, err)
 			return 0, fmt.Errorf("redis adapter: counting the nodes: %w", err)
 		}
 		return int(total), nil
 	}
 	n, err := count(ctx, c.client)
 	if err != nil {
+		c.numSubFailed(ctx, err)
 		return 0, fmt.Errorf("redis adapter: counting the nodes: %w", err)
 	}
 	return int(n), nil
+}
+
+// numSubFailed counts a failed NUMSUB as a Redis error, unless the
+// caller's context ended it.
+func (c *Cluster) numSubFailed(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		c.metrics.RedisError("numsub", err)
+	}
 }

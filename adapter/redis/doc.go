@@ -31,6 +31,10 @@
 // one goroutine in arrival order, requests and broadcasts alike; a node
 // that falls behind drops and counts (Stats.ReceiveDropped). A malformed
 // message is dropped and counted (Stats.Malformed), never a panic.
+// Options.Metrics (an adapter.Metrics, such as the server's
+// Metrics.Component("adapter")) is told the same as it happens, with the
+// publishes' and requests' durations, the Redis errors and the subscriber
+// connection's state; Options.Metrics says exactly what.
 //
 // Requests to the other nodes (FetchSockets, AllRooms,
 // ServerSideEmitWithAck) expect one answer per other node, counted with

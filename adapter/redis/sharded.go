@@ -239,8 +239,9 @@ func (a *nspAdapter) publishSharded(typ int, data notepack.Map) error {
 	if err != nil {
 		return fmt.Errorf("redis adapter: encoding a message: %w", err)
 	}
-	channel := a.channel
+	channel, kind := a.channel, pubRequest
 	if typ == shBroadcast {
+		kind = pubBroadcast
 		_, withAck := data.Get("requestId")
 		o, _ := data.Get("opts")
 		rooms, _ := o.(notepack.Map).Get("rooms")
@@ -256,7 +257,7 @@ func (a *nspAdapter) publishSharded(typ int, data notepack.Map) error {
 			}
 		}
 	}
-	return a.c.publish(channel, b)
+	return a.c.publish(kind, channel, b)
 }
 
 // respondSharded sends a response to the requester's own channel.
@@ -266,7 +267,7 @@ func (a *nspAdapter) respondSharded(requester string, typ int, data notepack.Map
 		a.c.log.Error("redis adapter: encoding a response", "nsp", a.name, "err", err)
 		return
 	}
-	_ = a.c.publish(a.channel+requester+"#", b)
+	_ = a.c.publish(pubResponse, a.channel+requester+"#", b)
 }
 
 func (a *nspAdapter) onShardedMessage(m *goredis.Message) {
