@@ -458,6 +458,10 @@ func (s *Session) endProbeLocked() {
 const probeRelease = 100 * time.Millisecond
 
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Session) {
+	if s.opts.DisableUpgrades {
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
 	sess.mu.Lock()
 	if sess.upgrading {
 		// Another WebSocket is being probed. Answer once that probe is
@@ -468,18 +472,19 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		select {
 		case <-done:
 		case <-r.Context().Done():
+			return
 		}
-		writeRequestError(w, requestError(CodeBadRequest))
+		s.refuseWebSocket(w, r)
 		return
 	}
-	ok := !sess.closed && sess.transport == TransportPolling && !s.opts.DisableUpgrades
+	ok := !sess.closed && sess.transport == TransportPolling
 	if ok {
 		sess.upgrading = true
 		sess.probeDone = make(chan struct{})
 	}
 	sess.mu.Unlock()
 	if !ok {
-		writeRequestError(w, requestError(CodeBadRequest))
+		s.refuseWebSocket(w, r)
 		return
 	}
 	// The probe counts for Shutdown, which ends it by closing the session.
@@ -512,6 +517,34 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		return
 	}
 	go sess.runWebSocket(conn) // see ServeHTTP: frees the handler
+}
+
+// refuseWebSocket turns away a WebSocket that cannot become its session's
+// transport (the session is upgraded, being upgraded or closed) as the
+// reference does: it accepts the WebSocket and closes it at once with a
+// close frame, rather than answering the upgrade with an HTTP error, which
+// WebSocket clients raise as an error event instead of a close.
+func (s *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(time.Second)
+	// An empty close frame: the client sees 1005 (no status), as from the
+	// reference's ws.close().
+	if conn.WriteControl(websocket.CloseMessage, []byte{}, deadline) != nil {
+		return
+	}
+	// Wait (briefly) for the client's close frame so that the client, not
+	// us, ends the TCP connection, as the closing handshake wants.
+	_ = conn.SetReadDeadline(deadline)
+	conn.SetReadLimit(1024)
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+	}
 }
 
 // probe runs the upgrade handshake on a new WebSocket: 2probe, 3probe, then
