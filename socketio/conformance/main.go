@@ -6,7 +6,10 @@
 //	go run ./socketio/conformance --mode engine --addr 127.0.0.1:3000
 //	go run ./socketio/conformance --mode socket --addr 127.0.0.1:3000
 //
-// It prints "listening <port>" on stdout once it accepts connections.
+// It prints "listening <port>" on stdout once it accepts connections. Pings
+// go every 300 ms with a 200 ms timeout, as the suites expect, unless
+// --ping-interval and --ping-timeout say otherwise. SIGUSR2 runs a full
+// collection and prints "gc done" (bench/load reads memory after it).
 package main
 
 import (
@@ -19,6 +22,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -29,6 +34,8 @@ import (
 func main() {
 	mode := flag.String("mode", "socket", "engine (bare Engine.IO echo at /engine.io/) or socket (Socket.IO at /socket.io/)")
 	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
+	pingInterval := flag.Duration("ping-interval", 300*time.Millisecond, "Engine.IO ping interval (the suites want 300ms)")
+	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "Engine.IO ping timeout (the suites want 200ms)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -38,8 +45,8 @@ func main() {
 	case "engine":
 		var eng *engineio.Server
 		eng = engineio.NewServer(engineio.Options{
-			PingInterval: 300 * time.Millisecond,
-			PingTimeout:  200 * time.Millisecond,
+			PingInterval: *pingInterval,
+			PingTimeout:  *pingTimeout,
 			MaxPayload:   1_000_000,
 			CORS:         &engineio.CORS{Origins: []string{"*"}},
 			Logger:       log,
@@ -49,7 +56,7 @@ func main() {
 		mux.Handle("/engine.io/", eng)
 		handler, shutdown = mux, eng.Shutdown
 	case "socket":
-		srv := NewSocketServer(log)
+		srv := NewSocketServer(log, *pingInterval, *pingTimeout)
 		mux := http.NewServeMux()
 		mux.Handle("/socket.io/", srv)
 		handler, shutdown = mux, srv.Shutdown
@@ -57,6 +64,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "unknown --mode", *mode)
 		os.Exit(2)
 	}
+
+	// bench/load reads the memory of a server after a full collection:
+	// SIGUSR2 runs one and answers "gc done" on stdout.
+	gcSig := make(chan os.Signal, 1)
+	signal.Notify(gcSig, syscall.SIGUSR2)
+	go func() {
+		for range gcSig {
+			runtime.GC()
+			debug.FreeOSMemory()
+			fmt.Println("gc done")
+		}
+	}()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -87,10 +106,10 @@ func (e echo) OnMessage(p engineio.Packet) { _ = e.s.Send(p) }
 func (e echo) OnClose(string)              {}
 
 // NewSocketServer builds the socket-mode server.
-func NewSocketServer(log *slog.Logger) *socketio.Server {
+func NewSocketServer(log *slog.Logger, pingInterval, pingTimeout time.Duration) *socketio.Server {
 	srv := socketio.NewServer(socketio.Options{
-		PingInterval:   300 * time.Millisecond,
-		PingTimeout:    200 * time.Millisecond,
+		PingInterval:   pingInterval,
+		PingTimeout:    pingTimeout,
 		MaxPayload:     1_000_000,
 		ConnectTimeout: time.Second,
 		CORS:           &engineio.CORS{Origins: []string{"*"}},
