@@ -123,13 +123,14 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closing  bool
-	wg       sync.WaitGroup // session goroutines: WebSocket readers and writers
+	wg       sync.WaitGroup // session goroutines: WebSocket readers, flushers, OnClose calls
+	wheel    *wheel         // every session's heartbeat
 }
 
 // NewServer returns a Server with opts defaulted.
 func NewServer(opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, log: opts.Logger, sessions: map[string]*Session{}}
+	s := &Server{opts: opts, log: opts.Logger, sessions: map[string]*Session{}, wheel: newWheel(opts.PingInterval, opts.PingTimeout)}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -322,9 +323,9 @@ func (s *Server) newSession(r *http.Request, protocol int, transport string) *Se
 	}
 	s.sessions[id] = sess
 	if transport == TransportWebSocket {
-		// Its reader and writer goroutines, counted under the lock so that
-		// the count is up before a Shutdown's Wait.
-		s.wg.Add(2)
+		// Its reader goroutine, counted under the lock so that the count
+		// is up before a Shutdown's Wait.
+		s.wg.Add(1)
 	}
 	s.mu.Unlock()
 	sess.handler = s.opts.OnConnection(sess)

@@ -24,9 +24,10 @@ type Session struct {
 	handler        SessionHandler
 
 	mu           sync.Mutex
-	queue        []Packet // outbound, drained by the active transport
+	queue        []Packet // outbound while polling (or upgrading), drained by a GET or the WebSocket
 	transport    string
 	ws           *websocket.Conn
+	wsOut                        // the active WebSocket's outbound frames (wsout.go)
 	upgrading    bool            // a WebSocket is being probed
 	probeDone    chan struct{}   // closed when that probe ends
 	probing      *websocket.Conn // that WebSocket, closed by Close
@@ -38,8 +39,10 @@ type Session struct {
 	finalSent    bool      // a poll has carried the session's end (1 or 6)
 	awaitingPong bool      // a ping is out (protocol 4)
 	deadline     time.Time // the client must be heard from by then (heartbeat)
-	pingTimer    *time.Timer
-	pingGen      uint64 // invalidates stale timer callbacks
+	hbGen        uint64    // invalidates stale heartbeat wheel entries
+	hbKind       uint8     // what the next heartbeat does: hbPing or hbExpire
+	hbAt         time.Time // when it is due (the wheel may run it a tick later)
+	hbScheduled  bool      // counted as live by the server's wheel
 
 	wake chan struct{} // cap 1: the queue or the state changed
 	done chan struct{} // closed when the session closes
@@ -82,6 +85,18 @@ func (s *Session) Send(packets ...Packet) error {
 		s.mu.Unlock()
 		return ErrSessionClosed
 	}
+	if s.wsActive {
+		if s.outPackets+len(packets) > s.srv.opts.MaxQueuedPackets {
+			s.mu.Unlock()
+			s.Close(ReasonSlowClient)
+			return ErrQueueFull
+		}
+		for _, p := range packets {
+			s.appendFrameLocked(p)
+		}
+		s.flushLocked() // unlocks
+		return nil
+	}
 	if len(s.queue)+len(packets) > s.srv.opts.MaxQueuedPackets {
 		s.mu.Unlock()
 		s.Close(ReasonSlowClient)
@@ -93,11 +108,54 @@ func (s *Session) Send(packets ...Packet) error {
 	return nil
 }
 
+// SendPrepared sends packets prepared once for many sessions (a
+// broadcast): a WebSocket session gets the frames built once by p. With
+// volatile, as SendVolatile; otherwise as Send.
+func (s *Session) SendPrepared(p *Prepared, volatile bool) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	if !s.wsActive {
+		s.mu.Unlock()
+		if volatile {
+			s.SendVolatile(p.packets...)
+			return nil
+		}
+		return s.Send(p.packets...)
+	}
+	if volatile && (len(s.out) > 0 || s.writing) {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.outPackets+len(p.packets) > s.srv.opts.MaxQueuedPackets {
+		s.mu.Unlock()
+		s.Close(ReasonSlowClient)
+		return ErrQueueFull
+	}
+	s.out = append(s.out, p.frames(s.protocol)...)
+	s.outPackets += len(p.packets)
+	s.flushLocked() // unlocks
+	return nil
+}
+
 // SendVolatile sends packets only if the transport can take them now (the
 // queue is empty and, for polling, a GET is waiting); otherwise they are
 // dropped and false returned.
 func (s *Session) SendVolatile(packets ...Packet) bool {
 	s.mu.Lock()
+	if s.wsActive {
+		if s.closed || len(s.out) > 0 || s.writing {
+			s.mu.Unlock()
+			return false
+		}
+		for _, p := range packets {
+			s.appendFrameLocked(p)
+		}
+		s.flushLocked() // unlocks
+		return true
+	}
 	if s.closed || len(s.queue) > 0 || (s.transport == TransportPolling && !s.pollPending) {
 		s.mu.Unlock()
 		return false
@@ -119,9 +177,10 @@ func (s *Session) Close(reason string) {
 	}
 	s.closed = true
 	s.closeReason = reason
-	s.pingGen++
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
+	s.hbGen++
+	if s.hbScheduled {
+		s.hbScheduled = false
+		s.srv.wheel.remove()
 	}
 	// Counted while s.mu is held: a Shutdown closing this session at the
 	// same time finds it closed only after this, so before its Wait.
@@ -133,7 +192,14 @@ func (s *Session) Close(reason string) {
 	// GET, so the session stays known until then (at most PingTimeout).
 	// A client that timed out or broke the protocol gets nothing more.
 	linger := s.transport == TransportPolling && !s.pollPending && lingers(reason)
-	s.mu.Unlock()
+	if s.wsActive {
+		// What is queued goes out, then a close frame, then the
+		// connection is closed (by whoever finishes the flush).
+		s.out = append(s.out, closeFrame...)
+		s.flushLocked() // unlocks
+	} else {
+		s.mu.Unlock()
+	}
 	if linger {
 		time.AfterFunc(s.srv.opts.PingTimeout, func() { s.srv.remove(s) })
 	} else {
@@ -158,6 +224,9 @@ func (s *Session) Close(reason string) {
 func (s *Session) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
 	if s.protocol == 3 {
 		s.armTimeoutLocked(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
 	} else {
@@ -165,27 +234,46 @@ func (s *Session) start() {
 	}
 }
 
+// Heartbeat kinds: what the session's next wheel entry does.
+const (
+	hbPing   = 1 // send a ping (protocol 4)
+	hbExpire = 2 // close: the client was not heard from in time
+)
+
+func (s *Session) scheduleLocked(kind uint8, at time.Time) {
+	s.hbGen++
+	s.hbKind = kind
+	s.hbAt = at
+	s.srv.wheel.schedule(s, s.hbGen, at, !s.hbScheduled)
+	s.hbScheduled = true
+}
+
 func (s *Session) schedulePingLocked() {
-	s.pingGen++
-	gen := s.pingGen
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
-	}
-	s.deadline = time.Now().Add(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
-	s.pingTimer = time.AfterFunc(s.srv.opts.PingInterval, func() {
-		s.mu.Lock()
-		if gen != s.pingGen || s.closed {
-			s.mu.Unlock()
-			return
-		}
-		// The pong is due PingTimeout after the ping goes out, as in the
-		// reference: pingWritten rearms this when the transport writes it,
-		// so a server running late never blames its clients.
-		s.awaitingPong = true
-		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+	now := time.Now()
+	s.deadline = now.Add(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
+	s.scheduleLocked(hbPing, now.Add(s.srv.opts.PingInterval))
+}
+
+// heartbeat runs the session's wheel entry of generation gen.
+func (s *Session) heartbeat(gen uint64) {
+	s.mu.Lock()
+	if gen != s.hbGen || s.closed {
 		s.mu.Unlock()
-		_ = s.Send(Packet{Type: Ping})
-	})
+		return
+	}
+	if s.hbKind == hbExpire {
+		s.mu.Unlock()
+		s.Close(ReasonPingTimeout)
+		return
+	}
+	// The pong is due PingTimeout after the ping goes out, as in the
+	// reference: a ping that cannot be written at once rearms this when it
+	// is (pingWritten), so a server running late never blames its clients.
+	// Counted from when the ping was due, not from the tick that runs it.
+	s.awaitingPong = true
+	s.armDeadlineLocked(s.hbAt.Add(s.srv.opts.PingTimeout))
+	s.mu.Unlock()
+	_ = s.Send(Packet{Type: Ping})
 }
 
 func (s *Session) armTimeoutLocked(d time.Duration) {
@@ -195,20 +283,8 @@ func (s *Session) armTimeoutLocked(d time.Duration) {
 // armDeadlineLocked closes the session at deadline unless the heartbeat is
 // rearmed before.
 func (s *Session) armDeadlineLocked(deadline time.Time) {
-	s.pingGen++
-	gen := s.pingGen
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
-	}
 	s.deadline = deadline
-	s.pingTimer = time.AfterFunc(time.Until(deadline), func() {
-		s.mu.Lock()
-		stale := gen != s.pingGen
-		s.mu.Unlock()
-		if !stale {
-			s.Close(ReasonPingTimeout)
-		}
-	})
+	s.scheduleLocked(hbExpire, deadline)
 }
 
 // expire closes the session if its heartbeat deadline has passed and
@@ -229,10 +305,14 @@ func (s *Session) expire() bool {
 // with thousands of pings due at once, the writers may take a while.
 func (s *Session) pingWritten() {
 	s.mu.Lock()
+	s.pingWrittenLocked()
+	s.mu.Unlock()
+}
+
+func (s *Session) pingWrittenLocked() {
 	if s.awaitingPong && !s.closed {
 		s.armTimeoutLocked(s.srv.opts.PingTimeout)
 	}
-	s.mu.Unlock()
 }
 
 // receive handles one inbound packet from whichever transport.
@@ -582,23 +662,22 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 				s.signal()
 			})
 		case p.Type == Upgrade:
-			// The reader (runWebSocket) and the writer count from here.
-			if !s.srv.track(2) {
+			// The reader (runWebSocket) counts from here.
+			if !s.srv.track(1) {
 				return false
 			}
+			_ = conn.SetReadDeadline(time.Time{})
 			s.mu.Lock()
 			if s.closed {
 				s.mu.Unlock()
-				s.srv.wg.Add(-2)
+				s.srv.wg.Done()
 				return false
 			}
 			s.endProbeLocked()
 			s.transport = TransportWebSocket
-			s.ws = conn
-			s.mu.Unlock()
-			_ = conn.SetReadDeadline(time.Time{})
-			go s.writeLoop(conn)
-			s.signal()
+			s.activateWebSocketLocked(conn)
+			s.flushLocked() // unlocks
+			s.signal()      // a waiting poll is refused now
 			return true
 		default:
 			return false
@@ -606,14 +685,13 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 	}
 }
 
-// attachWebSocket makes conn the transport of a websocket-only session.
+// attachWebSocket makes conn the transport of a websocket-only session
+// and writes the open packet (and whatever the handler queued).
 func (s *Session) attachWebSocket(conn *websocket.Conn) {
 	conn.SetReadLimit(s.srv.opts.MaxPayload)
 	s.mu.Lock()
-	s.ws = conn
-	s.mu.Unlock()
-	go s.writeLoop(conn) // counted by newSession
-	s.signal()
+	s.activateWebSocketLocked(conn)
+	s.flushLocked() // unlocks
 }
 
 // runWebSocket is the connection's reader; it runs on its own goroutine
@@ -645,45 +723,6 @@ func (s *Session) runWebSocket(conn *websocket.Conn) {
 		s.receive(p)
 		if p.Type == Close {
 			return
-		}
-	}
-}
-
-// writeLoop is the connection's only writer. It drains the queue and ends
-// the connection when the session closes.
-func (s *Session) writeLoop(conn *websocket.Conn) {
-	defer s.srv.wg.Done()
-	defer conn.Close()
-	for {
-		s.mu.Lock()
-		batch := s.queue
-		s.queue = nil
-		closed := s.closed
-		s.mu.Unlock()
-		pinged := false
-		for _, p := range batch {
-			pinged = pinged || p.Type == Ping
-			frame, binary := EncodeFrame(p, s.protocol)
-			mt := websocket.TextMessage
-			if binary {
-				mt = websocket.BinaryMessage
-			}
-			_ = conn.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
-			if err := conn.WriteMessage(mt, frame); err != nil {
-				s.Close(ReasonTransportError)
-				return
-			}
-		}
-		if pinged {
-			s.pingWritten()
-		}
-		if closed {
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-			return
-		}
-		select {
-		case <-s.wake:
-		case <-s.done:
 		}
 	}
 }
