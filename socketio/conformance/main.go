@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
@@ -65,13 +66,23 @@ func main() {
 		os.Exit(2)
 	}
 
+	// Profiling under load (docs/BENCHMARKS.md): CONFORMANCE_PPROF=addr
+	// serves net/http/pprof there.
+	if a := os.Getenv("CONFORMANCE_PPROF"); a != "" {
+		go func() { _ = http.ListenAndServe(a, pprofMux()) }()
+	}
 	// bench/load reads the memory of a server after a full collection:
 	// SIGUSR2 runs one and answers "gc done" on stdout.
 	gcSig := make(chan os.Signal, 1)
 	signal.Notify(gcSig, syscall.SIGUSR2)
 	go func() {
 		for range gcSig {
-			runtime.GC()
+			// Each collection halves the stacks of idle goroutines at
+			// most once: a few of them reach the state a long-running
+			// server is in (the runtime collects at least every 2 min).
+			for range 3 {
+				runtime.GC()
+			}
 			debug.FreeOSMemory()
 			fmt.Println("gc done")
 		}
@@ -97,6 +108,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+func pprofMux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	return m
 }
 
 // echo sends every message back.

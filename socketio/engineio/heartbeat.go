@@ -75,11 +75,22 @@ func (w *wheel) remove() {
 	w.mu.Unlock()
 }
 
+// lateTicks is how far behind the wheel may fall before it counts as a
+// stall.
+const lateTicks = 3
+
 func (w *wheel) run() {
 	t := time.NewTicker(w.tick)
 	defer t.Stop()
 	for range t.C {
 		target := int64(time.Since(w.start) / w.tick)
+		// Catching up after a stall (of this process or of the machine):
+		// the readers were stalled too, and pongs may be waiting unread in
+		// their sockets. Deadlines that fell due meanwhile are moved past
+		// the stall instead of closing sessions for the server's delay.
+		w.mu.Lock()
+		late := target-w.now > lateTicks
+		w.mu.Unlock()
 		for {
 			w.mu.Lock()
 			if w.live <= 0 {
@@ -111,6 +122,9 @@ func (w *wheel) run() {
 						w.schedule(e.s, e.gen, w.start.Add(time.Duration(e.at)*w.tick), false)
 					}
 					e.s.mu.Unlock()
+					continue
+				}
+				if late && e.s.postponeExpiry(e.gen, w.start.Add(time.Duration(target+lateTicks)*w.tick)) {
 					continue
 				}
 				e.s.heartbeat(e.gen)

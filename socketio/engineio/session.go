@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,13 +27,12 @@ type Session struct {
 	mu           sync.Mutex
 	queue        []Packet // outbound while polling (or upgrading), drained by a GET or the WebSocket
 	transport    string
-	ws           *websocket.Conn
-	wsOut                        // the active WebSocket's outbound frames (wsout.go)
-	upgrading    bool            // a WebSocket is being probed
-	probeDone    chan struct{}   // closed when that probe ends
-	probing      *websocket.Conn // that WebSocket, closed by Close
-	probed       bool            // 3probe sent: waiting polls are released at once
-	pollPending  bool            // a GET is waiting for packets
+	wsOut                      // the active WebSocket's outbound frames (wsout.go)
+	upgrading    bool          // a WebSocket is being probed
+	probeDone    chan struct{} // closed when that probe ends
+	probing      net.Conn      // that WebSocket's connection, closed by Close
+	probed       bool          // 3probe sent: waiting polls are released at once
+	pollPending  bool          // a GET is waiting for packets
 	postPending  bool
 	closed       bool
 	closeReason  string
@@ -195,7 +195,11 @@ func (s *Session) Close(reason string) {
 	if s.wsActive {
 		// What is queued goes out, then a close frame, then the
 		// connection is closed (by whoever finishes the flush).
-		s.out = append(s.out, closeFrame...)
+		if s.closeCode != 0 {
+			s.out = append(s.out, closeFrameWith(s.closeCode)...)
+		} else {
+			s.out = append(s.out, closeFrame...)
+		}
 		s.flushLocked() // unlocks
 	} else {
 		s.mu.Unlock()
@@ -269,11 +273,30 @@ func (s *Session) heartbeat(gen uint64) {
 	// The pong is due PingTimeout after the ping goes out, as in the
 	// reference: a ping that cannot be written at once rearms this when it
 	// is (pingWritten), so a server running late never blames its clients.
-	// Counted from when the ping was due, not from the tick that runs it.
+	// A WebSocket ping is written right below: the pong budget counts from
+	// now, as the reference counts from its write. A polling ping waits
+	// for a GET: its budget counts from when it was due, not from the tick
+	// that runs it (and is restarted by pingWritten when a GET takes it).
 	s.awaitingPong = true
-	s.armDeadlineLocked(s.hbAt.Add(s.srv.opts.PingTimeout))
+	if s.wsActive {
+		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+	} else {
+		s.armDeadlineLocked(s.hbAt.Add(s.srv.opts.PingTimeout))
+	}
 	s.mu.Unlock()
 	_ = s.Send(Packet{Type: Ping})
+}
+
+// postponeExpiry moves a pending expiry of generation gen to at and
+// reports whether it did (false: the entry is a ping or stale).
+func (s *Session) postponeExpiry(gen uint64, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen != s.hbGen || s.closed || s.hbKind != hbExpire {
+		return false
+	}
+	s.armDeadlineLocked(at)
+	return true
 }
 
 func (s *Session) armTimeoutLocked(d time.Duration) {
@@ -583,20 +606,25 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		sess.mu.Unlock()
 		return
 	}
+	// From here gorilla is done: the connection is read and written as
+	// frames by wsReader and wsOut.
+	nc := conn.NetConn()
 	sess.mu.Lock()
 	closed := sess.closed
 	if !closed {
-		sess.probing = conn
+		sess.probing = nc
 	}
 	sess.mu.Unlock()
-	if closed || !sess.probe(conn) {
+	rd := newWSReader(nc, s.opts.MaxPayload)
+	if closed || !sess.probe(nc, rd) {
 		sess.mu.Lock()
 		sess.endProbeLocked()
 		sess.mu.Unlock()
-		_ = conn.Close()
+		_ = nc.Close()
+		rd.drop()
 		return
 	}
-	go sess.runWebSocket(conn) // see ServeHTTP: frees the handler
+	go sess.runWebSocket(rd) // see ServeHTTP: frees the handler
 }
 
 // refuseWebSocket turns away a WebSocket that cannot become its session's
@@ -630,13 +658,30 @@ func (s *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
 // probe runs the upgrade handshake on a new WebSocket: 2probe, 3probe, then
 // 5. Meanwhile the polling transport goes on; a waiting poll is released
 // with a noop so the client can pause polling.
-func (s *Session) probe(conn *websocket.Conn) bool {
-	conn.SetReadLimit(s.srv.opts.MaxPayload)
+func (s *Session) probe(nc net.Conn, rd *wsReader) bool {
 	deadline := time.Now().Add(s.srv.opts.UpgradeTimeout)
-	_ = conn.SetReadDeadline(deadline)
+	_ = nc.SetReadDeadline(deadline)
+	write := func(frame []byte) bool {
+		_ = nc.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
+		_, err := nc.Write(frame)
+		_ = nc.SetWriteDeadline(time.Time{})
+		return err == nil
+	}
 	for {
-		mt, data, err := conn.ReadMessage()
-		if err != nil || mt != websocket.TextMessage {
+		op, data, err := rd.next()
+		if err != nil {
+			return false
+		}
+		switch op {
+		case 9: // ping: nobody else writes yet
+			if !write(append(appendWSHeader(nil, 0x8a, len(data)), data...)) {
+				return false
+			}
+			continue
+		case 10:
+			continue
+		case 1:
+		default:
 			return false
 		}
 		p, err := DecodeText(data, s.protocol)
@@ -645,8 +690,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 		}
 		switch {
 		case p.Type == Ping && string(p.Data) == "probe":
-			_ = conn.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
-			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
+			if !write(AppendFrame(nil, Packet{Type: Pong, Data: []byte("probe")}, s.protocol)) {
 				return false
 			}
 			// Release a waiting poll with a noop so the client can pause
@@ -666,7 +710,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 			if !s.srv.track(1) {
 				return false
 			}
-			_ = conn.SetReadDeadline(time.Time{})
+			_ = nc.SetReadDeadline(time.Time{})
 			s.mu.Lock()
 			if s.closed {
 				s.mu.Unlock()
@@ -675,7 +719,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 			}
 			s.endProbeLocked()
 			s.transport = TransportWebSocket
-			s.activateWebSocketLocked(conn)
+			s.activateWebSocketLocked(nc)
 			s.flushLocked() // unlocks
 			s.signal()      // a waiting poll is refused now
 			return true
@@ -685,36 +729,52 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 	}
 }
 
-// attachWebSocket makes conn the transport of a websocket-only session
-// and writes the open packet (and whatever the handler queued).
-func (s *Session) attachWebSocket(conn *websocket.Conn) {
-	conn.SetReadLimit(s.srv.opts.MaxPayload)
+// attachWebSocket makes the upgraded conn the transport of a
+// websocket-only session, writes the open packet (and whatever the handler
+// queued) and returns the connection's reader.
+func (s *Session) attachWebSocket(conn *websocket.Conn) *wsReader {
+	nc := conn.NetConn() // gorilla is done: see serveUpgrade
 	s.mu.Lock()
-	s.activateWebSocketLocked(conn)
+	s.activateWebSocketLocked(nc)
 	s.flushLocked() // unlocks
+	return newWSReader(nc, s.srv.opts.MaxPayload)
 }
 
 // runWebSocket is the connection's reader; it runs on its own goroutine
 // until the connection ends. Its caller has counted it in the
 // server's WaitGroup (newSession or probe).
-func (s *Session) runWebSocket(conn *websocket.Conn) {
+func (s *Session) runWebSocket(rd *wsReader) {
 	defer s.srv.wg.Done()
+	defer rd.drop()
 	for {
-		mt, data, err := conn.ReadMessage()
+		op, data, err := rd.next()
 		if err != nil {
-			reason := ReasonTransportError
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				reason = ReasonTransportClose
+			switch {
+			case errors.Is(err, errWSTooBig):
+				s.closeOnReadError(rd, ReasonTransportError, 1009)
+			case errors.Is(err, errWSProtocol):
+				s.closeOnReadError(rd, ReasonTransportError, 1002)
+			case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+				s.Close(ReasonTransportClose)
+			default:
+				s.Close(ReasonTransportError)
 			}
-			s.Close(reason)
 			return
 		}
 		var p Packet
-		if mt == websocket.BinaryMessage {
-			p, err = DecodeBinaryFrame(data, s.protocol)
-		} else {
+		switch op {
+		case 1:
 			p, err = DecodeText(data, s.protocol)
+		case 2:
+			p, err = DecodeBinaryFrame(data, s.protocol)
+		case 8: // the client's close frame: Close answers it
+			s.Close(ReasonTransportClose)
+			return
+		case 9:
+			s.pong(data)
+			continue
+		default: // 10: an unsolicited pong
+			continue
 		}
 		if err != nil {
 			s.Close(ReasonTransportError)
@@ -724,6 +784,7 @@ func (s *Session) runWebSocket(conn *websocket.Conn) {
 		if p.Type == Close {
 			return
 		}
+		rd.release() // nothing pending: wait without a buffer
 	}
 }
 

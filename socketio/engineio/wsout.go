@@ -5,8 +5,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // wsOut is the outbound side of a session's active WebSocket. Frames are
@@ -27,6 +25,8 @@ type wsOut struct {
 	writing    bool            // a caller or the flusher is writing: append only
 	pingInOut  bool            // out holds a ping (its pong timeout starts when written)
 	connClosed bool            // nc has been closed
+	closeCode  uint16          // status of the close frame, 0 for 1000
+	drainRead  bool            // the reader discards what the client still sends before the connection closes
 }
 
 // closeFrame is a WebSocket close frame with status 1000 (normal closure).
@@ -110,13 +110,12 @@ func (s *Session) appendFrameLocked(p Packet) {
 	}
 }
 
-// activateWebSocketLocked makes conn the transport: what was queued for
+// activateWebSocketLocked makes nc the transport: what was queued for
 // polling becomes frames, and from now on Send writes frames. The caller
 // then calls flushLocked.
-func (s *Session) activateWebSocketLocked(conn *websocket.Conn) {
-	s.ws = conn
-	s.nc = conn.NetConn()
-	if sc, ok := s.nc.(syscall.Conn); ok && tryWriteSupported {
+func (s *Session) activateWebSocketLocked(nc net.Conn) {
+	s.nc = nc
+	if sc, ok := nc.(syscall.Conn); ok && tryWriteSupported {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s.rc = rc
 		}
@@ -126,22 +125,41 @@ func (s *Session) activateWebSocketLocked(conn *websocket.Conn) {
 		s.appendFrameLocked(p)
 	}
 	s.queue = nil
-	// gorilla must not write on its own from now on: our frames go out
-	// in pieces that its control frames could split. Pings from the
-	// client are answered through out; a close frame from the client
-	// ends the read loop, and Close answers it.
-	conn.SetPingHandler(func(data string) error {
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return nil
-		}
-		s.out = appendWSHeader(s.out, 0x8a, len(data))
-		s.out = append(s.out, data...)
-		s.flushLocked()
-		return nil
-	})
-	conn.SetCloseHandler(func(int, string) error { return nil })
+}
+
+// pong answers a WebSocket ping from the client.
+func (s *Session) pong(data []byte) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.out = appendWSHeader(s.out, 0x8a, len(data))
+	s.out = append(s.out, data...)
+	s.flushLocked() // unlocks
+}
+
+// closeOnReadError closes the session, from its reader, with a close frame
+// of that status (1002 protocol error, 1009 message too big) rather than
+// 1000, then discards what the client still sends until it closes too
+// (at most a second) and closes the connection.
+func (s *Session) closeOnReadError(rd *wsReader, reason string, code uint16) {
+	s.mu.Lock()
+	if s.closeCode == 0 {
+		s.closeCode = code
+	}
+	s.drainRead = true
+	s.mu.Unlock()
+	s.Close(reason)
+	s.mu.Lock()
+	half := s.connClosed
+	s.mu.Unlock()
+	if !half {
+		return // a flusher is still writing; it closes the connection
+	}
+	for rd.discard() == nil {
+	}
+	_ = s.nc.Close()
 }
 
 // flushLocked writes what is pending, from the calling goroutine, unless
@@ -214,10 +232,22 @@ func (s *Session) closeConnIfDoneLocked() {
 }
 
 func (s *Session) closeConnLocked() {
-	if !s.connClosed {
-		s.connClosed = true
-		_ = s.nc.Close() // ends the reader
+	if s.connClosed {
+		return
 	}
+	s.connClosed = true
+	if s.drainRead {
+		// The client is still sending (a message too big, or garbage):
+		// closing now would reset the connection before it reads our
+		// close frame. Half-close instead; the reader discards the rest
+		// for a while and then closes (drainAndClose).
+		if cw, ok := s.nc.(interface{ CloseWrite() error }); ok {
+			_ = s.nc.SetReadDeadline(time.Now().Add(time.Second))
+			_ = cw.CloseWrite()
+			return
+		}
+	}
+	_ = s.nc.Close() // ends the reader
 }
 
 // startFlusherLocked hands the rest of the writing to a goroutine of its

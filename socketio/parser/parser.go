@@ -168,7 +168,8 @@ type Decoder struct {
 	attachments [][]byte
 }
 
-// AddText decodes a text message. It returns the packet, or nil while a
+// AddText decodes a text message. s is not retained (it may be the
+// transport's read buffer). It returns the packet, or nil while a
 // binary packet waits for its attachments.
 func (d *Decoder) AddText(s []byte) (*Packet, error) {
 	if d.pending != nil {
@@ -179,6 +180,9 @@ func (d *Decoder) AddText(s []byte) (*Packet, error) {
 		return nil, err
 	}
 	if n > 0 {
+		// Kept until the attachments arrive: a copy, as s may be the
+		// transport's read buffer.
+		raw = bytes.Clone(raw)
 		d.pending, d.raw, d.want, d.attachments = p, raw, n, make([][]byte, 0, n)
 		return nil, nil
 	}
@@ -194,7 +198,7 @@ func (d *Decoder) AddBinary(b []byte) (*Packet, error) {
 	if d.pending == nil {
 		return nil, invalid("got binary data when not reconstructing a packet")
 	}
-	d.attachments = append(d.attachments, b)
+	d.attachments = append(d.attachments, bytes.Clone(b)) // b may be a transport buffer
 	if len(d.attachments) < d.want {
 		return nil, nil
 	}
