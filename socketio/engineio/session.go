@@ -744,9 +744,24 @@ func (s *Session) attachWebSocket(conn *websocket.Conn) *wsReader {
 // until the connection ends. Its caller has counted it in the
 // server's WaitGroup (newSession or probe).
 func (s *Session) runWebSocket(rd *wsReader) {
-	defer s.srv.wg.Done()
-	defer rd.drop()
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			rd.drop()
+			s.srv.wg.Done()
+		}
+	}()
 	for {
+		if rd.handled && rd.buffered() == 0 && !rd.poll() {
+			// Nothing to read now, and this goroutine's stack has grown
+			// handling messages; a parked stack is never shrunk below
+			// 4 KB. The wait goes on a fresh goroutine's 2 KB stack (the
+			// count in the server's WaitGroup goes with it).
+			rd.handled = false
+			handedOver = true
+			go s.runWebSocket(rd)
+			return
+		}
 		op, data, err := rd.next()
 		if err != nil {
 			switch {
@@ -784,6 +799,7 @@ func (s *Session) runWebSocket(rd *wsReader) {
 		if p.Type == Close {
 			return
 		}
+		rd.handled = true
 		rd.release() // nothing pending: wait without a buffer
 	}
 }
