@@ -2,7 +2,6 @@ package parser
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -66,7 +65,7 @@ var reserved = map[string]bool{
 func Encode(p *Packet) ([]byte, [][]byte, error) {
 	var attachments [][]byte
 	data := p.Data
-	if p.Type == Event || p.Type == Ack || p.Type == BinaryEvent || p.Type == BinaryAck {
+	if (p.Type == Event || p.Type == Ack || p.Type == BinaryEvent || p.Type == BinaryAck) && hasBinary(data) {
 		data = deconstruct(data, &attachments)
 	}
 	t := p.Type
@@ -95,11 +94,10 @@ func Encode(p *Packet) ([]byte, [][]byte, error) {
 		buf = strconv.AppendUint(buf, p.ID, 10)
 	}
 	if data != nil {
-		js, err := json.Marshal(data)
-		if err != nil {
+		var err error
+		if buf, err = marshalJSON(buf, data); err != nil {
 			return nil, nil, fmt.Errorf("socketio: encode %s: %w", t, err)
 		}
-		buf = append(buf, js...)
 	}
 	return buf, attachments, nil
 }
@@ -268,12 +266,11 @@ func decodeHeader(s []byte) (p *Packet, raw []byte, attachments int, err error) 
 
 func finish(p *Packet, raw []byte, attachments [][]byte) error {
 	if raw != nil {
-		if !json.Valid(raw) {
+		v, err := decodeJSON(raw)
+		if err != nil {
 			return invalid("invalid payload")
 		}
-		if err := json.Unmarshal(raw, &p.Data); err != nil {
-			return invalid("invalid payload: %v", err)
-		}
+		p.Data = v
 	}
 	if !payloadValid(p.Type, p.Data, raw != nil) {
 		return invalid("invalid payload for %s", p.Type)
