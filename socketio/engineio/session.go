@@ -752,11 +752,12 @@ func (s *Session) runWebSocket(rd *wsReader) {
 		}
 	}()
 	for {
-		if rd.handled && rd.buffered() == 0 && !rd.poll() {
-			// Nothing to read now, and this goroutine's stack has grown
-			// handling messages; a parked stack is never shrunk below
-			// 4 KB. The wait goes on a fresh goroutine's 2 KB stack (the
-			// count in the server's WaitGroup goes with it).
+		if rd.handled && rd.buffered() == 0 {
+			// This goroutine's stack has grown handling a message, and a
+			// parked stack is never shrunk below 4 KB: the wait for the
+			// next one (whose first read also tells whether it is there
+			// already) goes on a fresh goroutine's 2 KB stack, and the
+			// count in the server's WaitGroup goes with it.
 			rd.handled = false
 			handedOver = true
 			go s.runWebSocket(rd)
@@ -799,7 +800,9 @@ func (s *Session) runWebSocket(rd *wsReader) {
 		if p.Type == Close {
 			return
 		}
-		rd.handled = true
+		// Pings and pongs are handled in a shallow call: only messages,
+		// which run the application's handlers, grow the stack.
+		rd.handled = rd.handled || p.Type == Message
 		rd.release() // nothing pending: wait without a buffer
 	}
 }

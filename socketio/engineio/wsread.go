@@ -29,10 +29,9 @@ type wsReader struct {
 	inFrag bool
 
 	// read callback state (bound once: no allocation per read)
-	fn     func(fd uintptr) bool
-	n      int
-	rerr   error
-	noWait bool // poll: one attempt, no waiting
+	fn   func(fd uintptr) bool
+	n    int
+	rerr error
 
 	handled bool // a message was handled since this goroutine started waiting
 }
@@ -102,29 +101,8 @@ func (rd *wsReader) readFD(fd uintptr) bool {
 	}
 	if rd.rerr == syscall.EAGAIN {
 		rd.release() // wait without a buffer
-		return rd.noWait
-	}
-	return true
-}
-
-// poll reads what the socket has without waiting and reports whether it
-// got anything (or an error, which next then returns).
-func (rd *wsReader) poll() bool {
-	if rd.rc == nil {
-		return true // blocking reads only: next waits
-	}
-	rd.noWait = true
-	err := rd.rc.Read(rd.fn)
-	rd.noWait = false
-	switch {
-	case err != nil:
-		return true
-	case rd.rerr == syscall.EAGAIN:
 		return false
-	case rd.rerr != nil || rd.n <= 0:
-		return true // next reports it
 	}
-	rd.w += rd.n
 	return true
 }
 
