@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpsio/rpsio/socketio/engineio"
 	"github.com/rpsio/rpsio/socketio/parser"
 )
 
@@ -292,13 +293,10 @@ func (a *InMemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) err
 	if err != nil {
 		return err
 	}
-	packets := enginePackets(text, atts)
+	// Framed once for every WebSocket receiver (engineio.Prepared).
+	prepared := engineio.Prepare(enginePackets(text, atts)...)
 	for _, s := range a.LocalSockets(opts) {
-		if opts.Flags.Volatile {
-			s.conn.eio.SendVolatile(packets...)
-		} else {
-			_ = s.conn.eio.Send(packets...)
-		}
+		_ = s.conn.eio.SendPrepared(prepared, opts.Flags.Volatile)
 	}
 	return nil
 }

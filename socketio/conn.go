@@ -58,6 +58,9 @@ func (c *conn) send(p *parser.Packet) error {
 	if err != nil {
 		return err
 	}
+	if len(atts) == 0 {
+		return c.eio.Send(engineio.Packet{Type: engineio.Message, Data: text})
+	}
 	return c.eio.Send(enginePackets(text, atts)...)
 }
 
