@@ -46,7 +46,6 @@ var readBufs = sync.Pool{New: func() any { b := make([]byte, readBufSize); retur
 var (
 	errWSProtocol = errors.New("engineio: websocket protocol error")  // 1002
 	errWSTooBig   = errors.New("engineio: websocket message too big") // 1009
-	errWSClosed   = errors.New("engineio: websocket closed by the client")
 )
 
 func newWSReader(nc net.Conn, limit int64) *wsReader {
