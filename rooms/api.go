@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rpsio/rpsio/game"
@@ -229,6 +230,23 @@ func (m *Manager) Reconnect(ctx context.Context, gameName, playerID string) (*St
 	return st, nil
 }
 
+// Present marks playerID connected in their room of game, as Reconnect
+// does, without sending them the catch-up: for a process that learns a
+// player is connected through another process (cluster presence), or
+// repairs a presence it could not record earlier. The room's players get
+// "room" if the player was disconnected. Errors: ErrBadRequest,
+// ErrNotInRoom, ErrClosed, or the store's.
+func (m *Manager) Present(ctx context.Context, gameName, playerID string) error {
+	if err := m.enterPlayer(gameName, playerID); err != nil {
+		return fmt.Errorf("present: %w", err)
+	}
+	defer m.wg.Done()
+	if _, err := m.rejoin(ctx, gameName, playerID, false, false); err != nil {
+		return fmt.Errorf("present %q: %w", playerID, err)
+	}
+	return nil
+}
+
 // Disconnect marks playerID disconnected from their room of game: they keep
 // their seat for the reconnect grace, then leave the room. Meanwhile the
 // game goes on without them (rps: they forfeit; gold: their turns pass).
@@ -424,8 +442,10 @@ func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 }
 
 // Sweep applies whatever is due in the rooms the store lists as due
-// (Store.Due): rounds past their deadline, turns past their time, ends of
-// reconnect graces; and arms this Manager's timer for each of them. With a
+// (Store.Due) Options.SweepDelay ago or earlier: rounds past their
+// deadline, turns past their time, ends of reconnect graces; and arms this
+// Manager's timer for each of them. With a store that is a Claimer, it
+// first claims each room, and leaves those another process claimed. With a
 // store shared by several processes, it is how the rooms whose timers were
 // held by a process that died are woken up (see Options.SweepInterval).
 // Rooms of games this Manager does not run are left alone.
@@ -436,13 +456,28 @@ func (m *Manager) Sweep(ctx context.Context) error {
 	defer m.wg.Done()
 	var errs []error
 	now := m.clock.Now()
+	claimer, _ := m.store.(Claimer)
+	ttl := m.sweep
+	if ttl <= 0 {
+		ttl = time.Second
+	}
 	// A few batches at most: a room that keeps failing is listed again.
 	for range 10 {
-		ids, err := m.store.Due(ctx, now, DefaultSweepLimit)
+		ids, err := m.store.Due(ctx, now.Add(-m.delay), DefaultSweepLimit)
 		if err != nil {
 			return fmt.Errorf("sweep: %w", err)
 		}
 		for _, id := range ids {
+			if claimer != nil {
+				ok, err := claimer.Claim(ctx, id, ttl)
+				if err != nil {
+					errs = append(errs, err)
+					break
+				}
+				if !ok {
+					continue // another process wakes it
+				}
+			}
 			_, _, err := m.update(ctx, id, func(t *tx) error { return t.advance() })
 			if err != nil && !errors.Is(err, ErrRoomNotFound) && !errors.Is(err, errForeignGame) {
 				errs = append(errs, err)

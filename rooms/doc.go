@@ -78,9 +78,14 @@
 //
 // # Several processes
 //
-// A room's timer lives in the process that last changed the room. With a
-// store shared by several processes, if that process dies, the room is woken
-// up by another process's [Manager.Sweep], which applies what is due in the
-// rooms [Store.Due] lists and arms that process's timers for them;
-// Options.SweepInterval makes a Manager sweep periodically.
+// Several Managers (one per node) may share a store (rooms/redisstore).
+// Each arms timers for the rooms it changed; a wake-up or call that
+// changes nothing leaves the timers alone, so a room's next transition
+// belongs to the node that made its last change. If that node dies, the
+// room is woken up by another node's [Manager.Sweep] (every
+// Options.SweepInterval), which applies what has been due for
+// Options.SweepDelay in the rooms [Store.Due] lists, claiming each first
+// when the store is a [Claimer], and arms that node's timers for them. A
+// node learning that a player is connected through another node marks
+// them so with [Manager.Present].
 package rooms

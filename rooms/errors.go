@@ -23,6 +23,11 @@ var (
 	ErrNotInRoom = game.NewError("not_in_room", "player is not in a room")
 	// ErrClosed: the Manager is shut down.
 	ErrClosed = game.NewError("unavailable", "manager is shut down")
+	// ErrUnavailable: the store could not be reached in time (a shared
+	// store's Redis is down, unreachable or too slow). Nothing was changed
+	// that is not whole: retry later. A store wraps it beside the cause, so
+	// errors.Is finds both.
+	ErrUnavailable = game.NewError("unavailable", "room store unavailable: try again")
 )
 
 // CodeInternal is what ErrorCode returns for an error without a code.

@@ -30,6 +30,7 @@ type Manager struct {
 	games  map[string]game.Rules
 	grace  time.Duration
 	sweep  time.Duration
+	delay  time.Duration // Options.SweepDelay
 
 	// ctx is passed to the notifier; cancel is called by Shutdown.
 	ctx    context.Context
@@ -90,6 +91,7 @@ func New(opts Options) (*Manager, error) {
 		games:  map[string]game.Rules{},
 		grace:  o.ReconnectGrace,
 		sweep:  o.SweepInterval,
+		delay:  o.SweepDelay,
 		rts:    map[string]*roomRT{},
 	}
 	for _, g := range o.Games {
@@ -208,6 +210,8 @@ type tx struct {
 	items []item
 	// settled counts the rounds settled by the change.
 	settled int64
+	// unchanged: the change stored nothing (ErrNoChange).
+	unchanged bool
 }
 
 // event queues a game event; a nil-Data EventRoom is the room placeholder,
@@ -422,6 +426,7 @@ func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error
 			return err
 		}
 		if sameRoom(orig, r) {
+			t.unchanged = true
 			return ErrNoChange
 		}
 		return nil
@@ -485,6 +490,13 @@ func (m *Manager) commit(rt *roomRT, r *Room, t *tx) {
 	if len(r.Players) == 0 {
 		m.log.Debug("room deleted", "room", r.ID)
 		m.forget(rt)
+		return
+	}
+	if t.unchanged && m.sweep > 0 {
+		// Every process arms a timer for what it changed. A wake-up (or a
+		// call) that changed nothing leaves the timers as they are: with
+		// several processes, the room's next transition belongs to the one
+		// that made the last change, and sweeping covers its death.
 		return
 	}
 	m.schedule(rt, r.WakeAt)

@@ -41,6 +41,15 @@ type Options struct {
 	// sweeping (each process's own timers suffice for a store it alone
 	// uses).
 	SweepInterval time.Duration
+	// SweepDelay is how late a room must be before Sweep wakes it: the
+	// process that last changed the room has a timer armed for it, and
+	// goes first. Sweep also claims each room it wakes (for
+	// SweepInterval) if the Store is a Claimer, so that processes sweeping
+	// together wake a room once. With a SweepInterval, the node that held
+	// a room's timer may die and the room be woken SweepDelay +
+	// SweepInterval after it was due (plus the time of the update).
+	// Default 0.
+	SweepDelay time.Duration
 	// Clock tells the time and runs the timers. Default: the system clock
 	// (time.Now, time.AfterFunc). Tests can drive time with a fake one, e.g.
 	// roomstest.Clock.
@@ -76,7 +85,7 @@ func (discard) Publish(ctx context.Context, ev Event) {}
 // withDefaults returns o with every zero field set to its default, or an
 // error.
 func (o Options) withDefaults() (Options, error) {
-	if o.ReconnectGrace < 0 || o.SweepInterval < 0 {
+	if o.ReconnectGrace < 0 || o.SweepInterval < 0 || o.SweepDelay < 0 {
 		return o, errors.New("rooms: negative duration in Options")
 	}
 	if len(o.Games) == 0 {

@@ -179,3 +179,14 @@ type Store interface {
 	// Settled returns the count of rounds settled.
 	Settled(ctx context.Context) (int64, error)
 }
+
+// Claimer may be implemented by a Store shared by several processes. Sweep
+// claims a due room before waking it up, so that the processes sweeping
+// the same store wake each overdue room once rather than all together.
+// Correctness does not depend on it: what is due is re-derived inside
+// Update, so a room woken twice changes once.
+type Claimer interface {
+	// Claim reports whether this process got the room id for ttl: true for
+	// one caller until ttl has passed.
+	Claim(ctx context.Context, id string, ttl time.Duration) (bool, error)
+}

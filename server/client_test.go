@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,9 +24,10 @@ const binderWait = 5 * time.Second
 
 // binderApp is the application on a loopback port.
 type binderApp struct {
-	t   *testing.T
-	app *App
-	hs  *httptest.Server
+	t      *testing.T
+	app    *App
+	hs     *httptest.Server
+	killed bool // cut off from Redis by a test: Shutdown may fail
 }
 
 func newBinderApp(t *testing.T, edit func(c *Config)) *binderApp {
@@ -37,15 +39,24 @@ func newBinderApp(t *testing.T, edit func(c *Config)) *binderApp {
 	if edit != nil {
 		edit(&cfg)
 	}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var w io.Writer = io.Discard
+	if os.Getenv("RPSIO_TEST_LOG") != "" {
+		w = os.Stderr
+	}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(w, nil)))
 	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), binderWait)
+	defer cancel()
+	if err := app.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ta := &binderApp{t: t, app: app, hs: httptest.NewServer(app.Handler())}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), binderWait)
 		defer cancel()
-		if err := app.Shutdown(ctx); err != nil {
+		if err := app.Shutdown(ctx); err != nil && !ta.killed {
 			t.Errorf("Shutdown: %v", err)
 		}
 		ta.hs.Close()

@@ -35,11 +35,26 @@ type Config struct {
 	DrainTimeout time.Duration
 	// PprofAddr serves net/http/pprof when set; empty: off.
 	PprofAddr string
-	// RedisURL joins a cluster of nodes on that Redis (adapter/redis);
-	// empty: one node, everything in memory.
+	// RedisURL joins a cluster of nodes on that Redis: the Socket.IO
+	// adapter (adapter/redis), the room store (rooms/redisstore) and
+	// presence (presence/redispresence); empty: one node, everything in
+	// memory.
 	RedisURL string
-	// RedisPrefix is the cluster's channel prefix (Node's `key`).
+	// RedisPrefix is the cluster's channel prefix (Node's `key`) and the
+	// namespace of its keys.
 	RedisPrefix string
+	// NodeID names this node in the cluster; empty: the host name and a
+	// random suffix.
+	NodeID string
+	// NodeLease: a node not heard from for this long is taken for dead and
+	// its players for disconnected.
+	NodeLease time.Duration
+	// SweepInterval: how often a node looks for rooms whose node died
+	// before waking them (and how late they must be).
+	SweepInterval time.Duration
+	// RedisTimeout bounds one call to the room store or presence: past it
+	// the operation answers "unavailable".
+	RedisTimeout time.Duration
 }
 
 // ErrHelp is returned by ParseConfig after printing the usage for -h.
@@ -68,10 +83,14 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	durationVar(fs, &c.RoundGap, "round-gap", env("RPSIO_ROUND_GAP", "3s"), "pause between rounds (RPSIO_ROUND_GAP)")
 	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("RPSIO_REDIS_URL", ""), "Redis of a multi-node cluster, redis://[:password@]host:port[/db]; needs --token-secret; empty: one node in memory (RPSIO_REDIS_URL)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("RPSIO_REDIS_PREFIX", "socket.io"), "channel prefix of the cluster, as @socket.io/redis-adapter's key, and namespace of its keys in Redis (RPSIO_REDIS_PREFIX)")
+	fs.StringVar(&c.NodeID, "node-id", env("RPSIO_NODE_ID", ""), "this node's name in the cluster, unique; empty: host name and a random suffix (RPSIO_NODE_ID)")
+	durationVar(fs, &c.NodeLease, "node-lease", env("RPSIO_NODE_LEASE", "3s"), "cluster: a node silent this long is dead and its players disconnected; heartbeats every third of it (RPSIO_NODE_LEASE)")
+	durationVar(fs, &c.SweepInterval, "sweep-interval", env("RPSIO_SWEEP_INTERVAL", "500ms"), "cluster: how often a node wakes rooms whose node died, once they are this late (RPSIO_SWEEP_INTERVAL)")
+	durationVar(fs, &c.RedisTimeout, "redis-timeout", env("RPSIO_REDIS_TIMEOUT", "1s"), "cluster: bound of one room-store or presence call to Redis; past it players get \"unavailable\" (RPSIO_REDIS_TIMEOUT)")
 	durationVar(fs, &c.DrainTimeout, "drain-timeout", env("RPSIO_DRAIN_TIMEOUT", "10s"), "on SIGTERM, how long to drain (unready, refuse new clients, close sessions so clients reconnect elsewhere) before exiting (RPSIO_DRAIN_TIMEOUT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("RPSIO_PPROF_ADDR", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; empty: off (RPSIO_PPROF_ADDR)")
-	fs.StringVar(&c.RedisURL, "redis-url", env("RPSIO_REDIS_URL", ""), "Redis of a multi-node cluster, redis://[:password@]host:port[/db]; empty: one node in memory (RPSIO_REDIS_URL)")
-	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("RPSIO_REDIS_PREFIX", "socket.io"), "channel prefix of the cluster, as @socket.io/redis-adapter's key (RPSIO_REDIS_PREFIX)")
 	fs.StringVar(&level, "log-level", env("RPSIO_LOG_LEVEL", "info"), "debug, info, warn or error (RPSIO_LOG_LEVEL)")
 	intVar(fs, &c.GoldWidth, "gold-width", env("RPSIO_GOLD_WIDTH", strconv.Itoa(gold.DefaultWidth)), "gold board width in cells (RPSIO_GOLD_WIDTH)")
 	intVar(fs, &c.GoldHeight, "gold-height", env("RPSIO_GOLD_HEIGHT", strconv.Itoa(gold.DefaultHeight)), "gold board height in cells (RPSIO_GOLD_HEIGHT)")
@@ -113,13 +132,24 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		name string
 		d    time.Duration
-	}{{"ping-interval", c.PingInterval}, {"ping-timeout", c.PingTimeout}, {"round-duration", c.RoundDuration}, {"reconnect-grace", c.ReconnectGrace}, {"gold-turn", c.GoldTurn}, {"drain-timeout", c.DrainTimeout}} {
+	}{{"ping-interval", c.PingInterval}, {"ping-timeout", c.PingTimeout}, {"round-duration", c.RoundDuration}, {"reconnect-grace", c.ReconnectGrace}, {"gold-turn", c.GoldTurn}, {"drain-timeout", c.DrainTimeout},
+		{"node-lease", c.NodeLease}, {"sweep-interval", c.SweepInterval}, {"redis-timeout", c.RedisTimeout}} {
 		if d.d <= 0 { // in a fixed order, so the same bad input gives the same message
 			return c, fmt.Errorf("--%s must be positive", d.name)
 		}
 	}
 	if c.RoundGap < 0 {
 		return c, errors.New("--round-gap must not be negative")
+	}
+	if c.RedisURL != "" && c.TokenSecret == "" {
+		return c, errors.New("--redis-url needs --token-secret (RPSIO_TOKEN_SECRET), the same on every node: " +
+			"a player who reconnects through another node comes back with a token that node must verify")
+	}
+	if strings.ContainsAny(c.RedisPrefix, "{}") || c.RedisPrefix == "" {
+		return c, errors.New("--redis-prefix must be non-empty, without braces")
+	}
+	if c.NodeLease < 30*time.Millisecond {
+		return c, errors.New("--node-lease must be at least 30ms")
 	}
 	if c.GoldWidth < gold.MinSide || c.GoldWidth > gold.MaxSide || c.GoldHeight < gold.MinSide || c.GoldHeight > gold.MaxSide {
 		return c, fmt.Errorf("--gold-width and --gold-height must be %d..%d", gold.MinSide, gold.MaxSide)

@@ -20,7 +20,8 @@ func TestParseConfig(t *testing.T) {
 			want := Config{Addr: ":3000", Path: "/socket.io/", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second,
 				GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second,
-				DrainTimeout: 10 * time.Second, RedisPrefix: "socket.io"}
+				DrainTimeout: 10 * time.Second,
+				RedisPrefix:  "socket.io", NodeLease: 3 * time.Second, SweepInterval: 500 * time.Millisecond, RedisTimeout: time.Second}
 			if !reflect.DeepEqual(c, want) {
 				t.Fatalf("got %+v\nwant %+v", c, want)
 			}
@@ -52,13 +53,20 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("drain/pprof flags not applied: %+v", c)
 				}
 			}},
-		{name: "zero drain timeout", args: []string{"--drain-timeout", "0s"}, wantErr: "drain-timeout must be positive"},
-		{name: "redis from env and flags", args: []string{"--redis-prefix", "game"}, env: map[string]string{"RPSIO_REDIS_URL": "redis://127.0.0.1:6379/0", "RPSIO_REDIS_PREFIX": "x"},
+		{name: "cluster from env and flags", args: []string{"--redis-prefix", "game", "--node-id", "n1", "--node-lease", "2s"},
+			env: map[string]string{"RPSIO_REDIS_URL": "redis://127.0.0.1:6379/0", "RPSIO_REDIS_PREFIX": "x", "RPSIO_TOKEN_SECRET": "s",
+				"RPSIO_SWEEP_INTERVAL": "250ms", "RPSIO_REDIS_TIMEOUT": "700ms"},
 			check: func(t *testing.T, c Config) {
-				if c.RedisURL != "redis://127.0.0.1:6379/0" || c.RedisPrefix != "game" {
-					t.Fatalf("redis settings: %+v", c)
+				if c.RedisURL != "redis://127.0.0.1:6379/0" || c.RedisPrefix != "game" || c.NodeID != "n1" || c.NodeLease != 2*time.Second ||
+					c.SweepInterval != 250*time.Millisecond || c.RedisTimeout != 700*time.Millisecond || c.TokenSecret != "s" {
+					t.Fatalf("cluster settings: %+v", c)
 				}
 			}},
+		{name: "redis without a token secret", args: []string{"--redis-url", "redis://127.0.0.1:6379"}, wantErr: "--redis-url needs --token-secret"},
+		{name: "prefix with braces", args: []string{"--redis-prefix", "{x}"}, wantErr: "--redis-prefix"},
+		{name: "tiny lease", args: []string{"--node-lease", "1ms"}, wantErr: "--node-lease"},
+		{name: "zero sweep", args: []string{"--sweep-interval", "0s"}, wantErr: "sweep-interval must be positive"},
+		{name: "zero drain timeout", args: []string{"--drain-timeout", "0s"}, wantErr: "drain-timeout must be positive"},
 		{name: "bad duration flag", args: []string{"--round-duration", "soon"}, wantErr: "invalid value"},
 		{name: "bad duration env", env: map[string]string{"RPSIO_PING_TIMEOUT": "x"}, wantErr: "ping-timeout"},
 		{name: "zero round duration", args: []string{"--round-duration", "0s"}, wantErr: "round-duration must be positive"},

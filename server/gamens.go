@@ -126,14 +126,15 @@ func ackBadRequest(e *socketio.Event, msg string) { ack(e, errorBody("bad_reques
 func (g *gameNS) onConnection(s *socketio.Socket) {
 	playerID, name := identity(s)
 	gameName := g.rules.Name()
-	g.players.arrive(s, playerID, name)
+	g.players.arrive(s, gameName, playerID, name)
 
-	// Back within the grace: the seat is still ours; the manager catches
-	// the player up (room, then the game's catch-up events) in order with
-	// the room's other events.
+	// Back within the grace (through this node or another): the seat is
+	// still ours; the manager catches the player up (room, then the game's
+	// catch-up events) in order with the room's other events.
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
 		g.log.Warn("reconnect failed", "player", playerID, "err", err)
+		g.players.recheck(gameName, playerID) // marked connected once the store answers
 	}
 	cancel()
 
@@ -188,14 +189,17 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 		}
 	})
 	s.OnDisconnect(func(string) {
-		if !g.players.depart(s.Namespace().Name(), playerID) {
-			return
+		if !g.players.depart(gameName, playerID) {
+			return // another socket of theirs lives, here or on another node
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
 		if err := g.rooms.Disconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) && !errors.Is(err, rooms.ErrClosed) {
 			g.log.Warn("disconnect failed", "player", playerID, "err", err)
 		}
+		// A socket of theirs may have arrived on another node between the
+		// departure and the Disconnect: look again (cluster mode).
+		g.players.recheck(gameName, playerID)
 	})
 }
 

@@ -40,16 +40,25 @@ func (a *App) newRooms(cfg Config, log *slog.Logger) (*rooms.Manager, error) {
 		rules = append(rules, g.rules)
 		notifier.nsp[g.rules.Name()] = a.io.Of("/" + g.rules.Name())
 	}
-	mgr, err := rooms.New(rooms.Options{
+	ropts := rooms.Options{
 		Games:          rules,
 		Notifier:       notifier,
 		ReconnectGrace: cfg.ReconnectGrace,
 		Logger:         log,
-	})
+	}
+	var recheck func(game, player string)
+	if a.cluster != nil {
+		// Rooms shared through Redis; this node also wakes those whose
+		// node died.
+		ropts.Store = a.cluster.store
+		ropts.SweepInterval, ropts.SweepDelay = cfg.SweepInterval, cfg.SweepInterval
+		recheck = a.psync.check
+	}
+	mgr, err := rooms.New(ropts)
 	if err != nil {
 		return nil, err
 	}
-	ps := newPlayers(cfg.TokenSecret)
+	ps := newPlayers(cfg.TokenSecret, a.presence, recheck, log)
 	for _, g := range games {
 		bindGame(a.io, mgr, ps, g.rules, g.opts, log)
 	}

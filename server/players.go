@@ -1,30 +1,35 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
+	"github.com/rpsio/rpsio/presence"
 	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/socketio"
 	"github.com/rpsio/rpsio/socketio/engineio"
 )
 
 // players is who connects to the game namespaces: identity from the auth
-// payload (an optional name and a token we signed), and presence, counted
-// per namespace on this node.
+// payload (an optional name and a token we signed), and presence per game,
+// on this node or across the cluster (presence.Tracker).
 type players struct {
 	tokens tokens
-
-	mu    sync.Mutex
-	count map[presenceKey]int // local sockets per (namespace, player id)
+	tr     presence.Tracker
+	// recheck queues a player whose seat may disagree with presence, to be
+	// set right (cluster mode; nil with one node, where they cannot).
+	recheck func(game, playerID string)
+	log     *slog.Logger
 }
 
-type presenceKey struct{ nsp, player string }
-
-func newPlayers(secret string) *players {
-	return &players{tokens: newTokens(secret), count: map[presenceKey]int{}}
+func newPlayers(secret string, tr presence.Tracker, recheck func(game, playerID string), log *slog.Logger) *players {
+	if recheck == nil {
+		recheck = func(string, string) {}
+	}
+	return &players{tokens: newTokens(secret), tr: tr, recheck: recheck, log: log}
 }
 
 func playerChannel(playerID string) string { return "player:" + playerID }
@@ -81,26 +86,28 @@ func identity(s *socketio.Socket) (playerID, name string) {
 	return playerID, name
 }
 
-// arrive counts a socket of playerID on the namespace, puts it in the
-// player's channel and sends "welcome" {playerId, name, token}.
-func (ps *players) arrive(s *socketio.Socket, playerID, name string) {
-	ps.mu.Lock()
-	ps.count[presenceKey{s.Namespace().Name(), playerID}]++
-	ps.mu.Unlock()
+// arrive records a socket of playerID in game, puts it in the player's
+// channel and sends "welcome" {playerId, name, token}. A presence that
+// cannot be recorded now (Redis unreachable) is recorded by the tracker
+// later.
+func (ps *players) arrive(s *socketio.Socket, game, playerID, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if err := ps.tr.Arrive(ctx, game, playerID); err != nil {
+		ps.log.Warn("presence: arrival not recorded yet", "game", game, "player", playerID, "err", err)
+	}
 	s.Join(playerChannel(playerID))
 	_ = s.Emit("welcome", map[string]any{"playerId": playerID, "name": name, "token": ps.tokens.issue(playerID)})
 }
 
-// depart uncounts a socket and reports whether it was the player's last on
-// the namespace, on this node.
-func (ps *players) depart(nsp, playerID string) (last bool) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	k := presenceKey{nsp, playerID}
-	ps.count[k]--
-	if ps.count[k] > 0 {
-		return false
+// depart records that a socket of playerID in game went away and reports
+// whether it was the player's last, on every node.
+func (ps *players) depart(game, playerID string) (gone bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	gone, err := ps.tr.Depart(ctx, game, playerID)
+	if err != nil {
+		ps.log.Warn("presence: departure not recorded yet", "game", game, "player", playerID, "err", err)
 	}
-	delete(ps.count, k)
-	return true
+	return gone
 }

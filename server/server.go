@@ -8,9 +8,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	goredis "github.com/redis/go-redis/v9"
 
-	redisadapter "github.com/rpsio/rpsio/adapter/redis"
+	"github.com/rpsio/rpsio/presence"
 	"github.com/rpsio/rpsio/rooms"
 	"github.com/rpsio/rpsio/socketio"
 	"github.com/rpsio/rpsio/socketio/engineio"
@@ -25,9 +24,12 @@ type App struct {
 	rooms  *rooms.Manager
 	router *gin.Engine
 
-	health  *health         // /readyz and the drain gate (health.go)
-	metrics *Metrics        // /metrics (metrics.go)
-	rdb     *goredis.Client // nil: one node in memory
+	health  *health  // /readyz and the drain gate (health.go)
+	metrics *Metrics // /metrics (metrics.go)
+
+	presence presence.Tracker // who is connected (cluster-wide with Redis)
+	cluster  *cluster         // nil: one node in memory (cluster.go)
+	psync    *presenceSync    // cluster: keeps seats in line with presence
 }
 
 // New builds the application from cfg.
@@ -48,24 +50,29 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	// report through a.metrics.Component("adapter").
 	h := newHealth()
 	m := newMetrics(h, log)
-	var rdb *goredis.Client
+	a := &App{cfg: cfg, log: log, health: h, metrics: m, psync: newPresenceSync(log)}
+	conns := func() int { return a.io.Engine().Count() }
 	if cfg.RedisURL != "" {
-		ropts, err := goredis.ParseURL(cfg.RedisURL)
+		cl, err := newCluster(cfg, &opts, m, log, conns, a.psync.check, a.psync.check)
 		if err != nil {
-			return nil, fmt.Errorf("--redis-url: %w", err)
+			return nil, err
 		}
-		rdb = goredis.NewClient(ropts)
-		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{
-			Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter"),
-		}).Adapter
+		a.cluster, a.presence = cl, cl.tracker
+		a.log = log.With("node", cl.nodeID)
+	} else {
+		a.presence = presence.NewMemory(conns)
 	}
-	a := &App{cfg: cfg, log: log, io: socketio.NewServer(opts), health: h, metrics: m, rdb: rdb}
+	a.io = socketio.NewServer(opts)
 
-	mgr, err := a.newRooms(cfg, log)
+	mgr, err := a.newRooms(cfg, a.log)
 	if err != nil {
+		if a.cluster != nil {
+			_ = a.cluster.close()
+		}
 		return nil, err
 	}
 	a.rooms = mgr
+	a.psync.tr, a.psync.rooms = a.presence, mgr
 	a.metrics.watch(a.io, roomsStats(mgr))
 
 	gin.SetMode(gin.ReleaseMode)
@@ -95,31 +102,54 @@ func (a *App) Metrics() *Metrics { return a.metrics }
 // in cluster mode, once its adapter is connected and subscribed).
 func (a *App) MarkReady() { a.health.set(StateReady) }
 
-// Run starts what must be started before serving: with --redis-url, the
-// cluster adapter (it fails when Redis cannot be reached).
+// Run starts what must be started before serving; it does nothing that
+// can fail with one node in memory. With --redis-url: the cluster adapter
+// (connect, subscribe), the room store's check and the node's presence
+// lease; it fails, naming Redis, when Redis cannot be reached. After a
+// failed Run, call Shutdown.
 func (a *App) Run(ctx context.Context) error {
 	if err := a.io.Run(ctx); err != nil {
-		if a.rdb != nil {
-			return fmt.Errorf("joining the cluster on Redis %s: %w", a.rdb.Options().Addr, err)
+		if a.cluster != nil {
+			return fmt.Errorf("joining the cluster on Redis %s: %w", a.cluster.adapter.Options().Addr, err)
 		}
 		return err
 	}
+	if a.cluster == nil {
+		return nil
+	}
+	if err := a.cluster.store.Ping(ctx); err != nil {
+		return fmt.Errorf("room store on Redis %s: %w", a.cluster.client.Options().Addr, err)
+	}
+	if err := a.cluster.tracker.Run(ctx); err != nil {
+		return fmt.Errorf("presence on Redis %s: %w", a.cluster.client.Options().Addr, err)
+	}
+	a.psync.start()
+	a.log.Info("joined the cluster", "redis", a.cluster.client.Options().Addr, "prefix", a.cfg.RedisPrefix)
 	return nil
 }
 
 // Shutdown drains the node: /readyz turns unready and new handshakes are
-// refused with 503 at once; then the game timers stop and every Engine.IO
-// session is closed (never with a Socket.IO DISCONNECT, after which
-// socket.io-client would not reconnect), so that clients reconnect, through
-// the load balancer, to another node. It returns when all of that is done
+// refused with 503 at once; then every Engine.IO session is closed (never
+// with a Socket.IO DISCONNECT, after which socket.io-client would not
+// reconnect), so that clients reconnect, through the load balancer, to
+// another node, where their seats wait for them (their departures are
+// recorded here first: the room engine still runs); then the node says
+// goodbye to the cluster and its game timers stop: the other nodes wake
+// its rooms (Options.SweepDelay + SweepInterval after they are due), so no
+// round is lost, and none is settled twice (every transition is re-derived
+// inside the store's atomic update). It returns when all of that is done
 // or ctx is.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.health.set(StateDraining)
 	var errs []error
-	errs = append(errs, a.rooms.Shutdown(ctx))
 	errs = append(errs, a.io.Shutdown(ctx))
-	if a.rdb != nil {
-		errs = append(errs, a.rdb.Close())
+	errs = append(errs, a.psync.shutdown(ctx))
+	if a.cluster != nil {
+		errs = append(errs, a.cluster.tracker.Shutdown(ctx))
+	}
+	errs = append(errs, a.rooms.Shutdown(ctx))
+	if a.cluster != nil {
+		errs = append(errs, a.cluster.close())
 	}
 	return errors.Join(errs...)
 }
@@ -142,14 +172,23 @@ func (a *App) listRooms(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"rooms": list})
 }
 
+// stats: GET /api/stats, the cluster's figures (this node's alone
+// without Redis): connections and live nodes from presence, rooms and
+// rounds from the store.
 func (a *App) stats(c *gin.Context) {
 	st, err := a.rooms.Stats(c.Request.Context())
 	if err != nil {
 		c.JSON(http.StatusServiceUnavailable, errorBody(rooms.ErrorCode(err), err.Error()))
 		return
 	}
+	ps, err := a.presence.Stats(c.Request.Context())
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, errorBody(rooms.ErrorCode(err), err.Error()))
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{
-		"connections":   a.io.Engine().Count(),
+		"connections":   ps.Connections,
+		"nodes":         ps.Nodes,
 		"rooms":         st.Rooms,
 		"waiting":       st.Waiting,
 		"playing":       st.Playing,

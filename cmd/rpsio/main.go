@@ -1,6 +1,7 @@
 // Command rpsio runs the rpsio realtime game server.
 //
 //	go run ./cmd/rpsio                 # :3000, everything in memory
+//	rpsio --redis-url redis://127.0.0.1:6379 --token-secret S   # a node of a cluster
 //	go run ./cmd/rpsio --help          # flags; each has an RPSIO_* environment fallback
 //	rpsio healthcheck [URL]            # exit 0 if /readyz (or URL) answers 200: container healthchecks
 package main
@@ -48,6 +49,8 @@ func run(cfg server.Config, log *slog.Logger, sig <-chan os.Signal) error {
 	if err != nil {
 		return err
 	}
+	// With --redis-url: join the cluster (adapter, room store, presence)
+	// before serving; fail, naming Redis, if it cannot be reached.
 	startCtx, cancelStart := context.WithTimeout(context.Background(), 15*time.Second)
 	err = app.Run(startCtx)
 	cancelStart()
@@ -59,6 +62,9 @@ func run(cfg server.Config, log *slog.Logger, sig <-chan os.Signal) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = app.Shutdown(sctx)
 		return err
 	}
 	hs := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}

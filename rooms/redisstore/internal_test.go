@@ -1,0 +1,117 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rpsio/rpsio/internal/redistest"
+	"github.com/rpsio/rpsio/rooms"
+)
+
+// TestCommitReplay: a commit sent twice with its token (go-redis retrying
+// after a lost reply) is done once and answered "ok" both times; another
+// commit from the same read is a conflict.
+func TestCommitReplay(t *testing.T) {
+	rs := redistest.Start(t)
+	c := goredis.NewClient(&goredis.Options{Addr: rs.Addr()})
+	defer c.Close()
+	s, err := New(c, Options{Prefix: "replay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := &rooms.Room{ID: "r", Game: "rps", Size: 2, Players: []rooms.Seat{{PlayerID: "a", Connected: true}}, Created: time.Unix(1, 0)}
+	if err := s.Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	old, raw, err := s.get(ctx, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := old.Clone()
+	next.Version++
+	next.Players = append(next.Players, rooms.Seat{PlayerID: "b", Connected: true})
+	b, _ := rooms.EncodeRoom(next)
+	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r")}
+	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", 1, "b"}
+	for i := range 2 {
+		v, err := commitScript.Run(ctx, c, keys, args...).Result()
+		if st, _, _ := parseCommitReply(v); err != nil || st != replyOK {
+			t.Fatalf("commit %d: %v, %v", i, v, err)
+		}
+	}
+	args[7] = "tok-2"
+	if v, err := commitScript.Run(ctx, c, keys, args...).Result(); err != nil || v != replyConflict {
+		t.Fatalf("a second commit from the same read: %v, %v", v, err)
+	}
+	got, err := s.Get(ctx, "r")
+	if err != nil || got.Version != 2 || len(got.Players) != 2 {
+		t.Fatalf("stored %+v, %v", got, err)
+	}
+	if w, _ := s.Waiting(ctx, "rps", 2); len(w) != 0 {
+		t.Fatalf("still waiting: %v", w)
+	}
+	if ok, _ := s.Claim(ctx, "r", time.Second); !ok {
+		t.Fatal("claim")
+	}
+}
+
+func FuzzParseCommitReply(f *testing.F) {
+	f.Add("ok", "", 0)
+	f.Add("seated", "p", 1)
+	f.Add("conflict", "x", 2)
+	f.Fuzz(func(t *testing.T, a, b string, shape int) {
+		var v any
+		switch shape % 4 {
+		case 0:
+			v = a
+		case 1:
+			v = []any{a, b}
+		case 2:
+			v = []any{a, int64(len(b))}
+		default:
+			v = int64(len(a))
+		}
+		st, p, err := parseCommitReply(v)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		switch st {
+		case replyOK, replyExists, replyGone, replyConflict:
+		case replySeated:
+			if p != b {
+				t.Fatalf("player %q from %v", p, v)
+			}
+		default:
+			t.Fatalf("status %q", st)
+		}
+	})
+}
+
+// FuzzDecode: what Redis holds for a room or the counter decodes or fails
+// with ErrMalformed, never panics; a decoded room has the key's id.
+func FuzzDecode(f *testing.F) {
+	f.Add("r1", []byte(`{"id":"r1","game":"rps","size":2,"phase":"waiting","players":[{"id":"p","name":"","connected":true}],"state":{},"version":1,"created":"2025-01-01T00:00:00Z"}`))
+	f.Add("x", []byte(`{"id":"r1"}`))
+	f.Add("x", []byte(`12`))
+	f.Fuzz(func(t *testing.T, id string, b []byte) {
+		r, err := decodeRoom(id, b)
+		if err == nil && r.ID != id {
+			t.Fatalf("room %q under key %q", r.ID, id)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("error %v does not wrap ErrMalformed", err)
+		}
+		if _, err := parseCount(string(b)); err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("count error %v", err)
+		}
+	})
+}
