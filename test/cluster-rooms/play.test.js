@@ -93,7 +93,8 @@ it('3 players on 3 nodes: one room, rounds settled early and at the deadline wit
 });
 
 it('concurrent joins through two nodes pair up exactly; lobby and stats are cluster-wide', async (t) => {
-  const c = await startCluster(t, { nodes: 2, roundDuration: '10s', roundGap: '200ms', grace: '10s' });
+  // Rounds long enough that none is settled before the stats are read.
+  const c = await startCluster(t, { nodes: 2, roundDuration: '60s', roundGap: '200ms', grace: '10s' });
   const N = 16;
   const players = await Promise.all(Array.from({ length: N }, (_, i) => c.connect(c.nodes[i % 2], {
     name: `pair-${i + 1}`, label: `pair-${i + 1}@node${i % 2}`,

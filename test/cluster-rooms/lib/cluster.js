@@ -120,10 +120,10 @@ function saveLogs(label, cluster) {
   } catch { /* best effort */ }
 }
 
-// The same player (token) connecting again through `node`: a new Player, checked and closed
+// The same player (token and name) connecting again through `node`: a new Player, checked and closed
 // like any other. The label says which node it came through.
 async function reconnect(t, node, player, label = `${player.label}@${node.label}`) {
-  const p = await connect(t, node, { token: player.token, label });
+  const p = await connect(t, node, { token: player.token, name: player.welcome.name, label });
   if (p.id !== player.id) throw new Error(`${label}: the token gave playerId ${p.id}, want ${player.id}`);
   return p;
 }

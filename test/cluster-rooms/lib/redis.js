@@ -94,7 +94,7 @@ function cli(port, args, { timeout = 5000 } = {}) {
   return new Promise((resolve, reject) => {
     execFile(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout }, (err, stdout, stderr) => {
       if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${err.message} ${stderr}`));
-      else resolve(stdout.split('\n').filter((l) => l !== ''));
+      else resolve(stdout.replace(/\n$/, '').split('\n'));
     });
   });
 }
