@@ -4,7 +4,7 @@
 // the seat. A player with a socket on another node too stays connected.
 const assert = require('node:assert/strict');
 const { it } = require('node:test');
-const { startCluster, fillAcross } = require('./lib/cluster');
+const { startCluster, fillAcross, waitUntil } = require('./lib/cluster');
 const { assertOk } = require('../rps/lib/client');
 
 const NOTICE_MS = 5000;
@@ -41,6 +41,17 @@ it('kill -9 the node of a player\'s only socket: connected false within 5 s, the
     const dd = e.data.players.find((p) => p.id === d.id);
     assert.ok(dd && dd.connected, `d never shows disconnected: ${JSON.stringify(e.data)}`);
   }
+  // The cluster knows it lost a node: /api/stats counts 2 live nodes and only live sockets
+  // (d's socket on node1 died with it: a's and d's on node2).
+  for (const node of [c.nodes[0], c.nodes[2]]) {
+    await waitUntil(async () => {
+      const s = await node.api('/api/stats');
+      return s.nodes === 2 && s.connections === 2 && s;
+    }, { timeout: 10000, what: `${node.label}: /api/stats with 2 nodes and 2 connections` }).catch(async (err) => {
+      assert.fail(`${err.message}: ${JSON.stringify(await node.api('/api/stats'))}`);
+    });
+  }
+
   // The freed seat is taken by a newcomer through node2.
   const e = await c.connect(c.nodes[2], { name: 'ghost-new', label: 'ghost-new@node2' });
   const joined = await e.join(3);
