@@ -92,6 +92,26 @@ it('3 players on 3 nodes: one room, rounds settled early and at the deadline wit
   }
 });
 
+it('two players pressing join at the same moment on different nodes meet in one room (20 times)', async (t) => {
+  const c = await startCluster(t, { nodes: 2, roundDuration: '60s', roundGap: '200ms', grace: '10s' });
+  const apart = [];
+  for (let i = 0; i < 20; i++) {
+    const pair = await Promise.all([0, 1].map((n) => c.connect(c.nodes[n], { name: `at-once-${i}-${n}`, label: `at-once-${i}@node${n}` })));
+    const acks = await Promise.all(pair.map((p) => p.join(2)));
+    for (const [k, ack] of acks.entries()) assertOk(ack, `${pair[k].label} join`, ['room']);
+    if (acks[0].room.id !== acks[1].room.id) {
+      apart.push(`pair ${i}: ${acks[0].room.id} (${acks[0].room.players.length} seated) and ${acks[1].room.id} (${acks[1].room.players.length} seated)`);
+      // Pair the two halves off (the next pair would otherwise fill them) and go on counting.
+      for (const p of pair) assertOk(await p.leave(), `${p.label} leaves`);
+      continue;
+    }
+    const starts = await Promise.all(pair.map((p) => p.next('start', (s) => s.roomId === acks[0].room.id)));
+    assert.deepEqual(starts[0], starts[1], `pair ${i}: one start`);
+    for (const p of pair) p.assertClean();
+  }
+  assert.deepEqual(apart, [], `${apart.length} of 20 pairs who joined at once were put in two rooms of one player each`);
+});
+
 it('concurrent joins through two nodes pair up exactly; lobby and stats are cluster-wide', async (t) => {
   // Rounds long enough that none is settled before the stats are read.
   const c = await startCluster(t, { nodes: 2, roundDuration: '60s', roundGap: '200ms', grace: '10s' });
@@ -102,6 +122,14 @@ it('concurrent joins through two nodes pair up exactly; lobby and stats are clus
   const acks = await Promise.all(players.map((p) => p.join(2)));
   for (const [i, ack] of acks.entries()) assertOk(ack, `${players[i].label} join`, ['room']);
   // Every player's room starts: it was filled by exactly one other player.
+  await waitUntil(async () => !(await c.nodes[0].api('/api/rooms')).rooms.some((r) => r.state === 'waiting'), {
+    timeout: 5000, what: 'no room left waiting',
+  }).catch(async () => {
+    const rooms = (await c.nodes[0].api('/api/rooms')).rooms;
+    assert.fail(`${N} players joined rooms of 2 at once and ${rooms.filter((r) => r.state === 'waiting').length} rooms are left waiting `
+      + `with one player each: concurrent joins did not meet. Lobby: ${JSON.stringify(rooms)}; join acks: `
+      + `${JSON.stringify(acks.map((a, i) => `${players[i].label}→${a.room.id}/${a.room.players.length}`))}`);
+  });
   const starts = await Promise.all(players.map((p) => p.next('start', () => true, { timeout: 10000 })));
   const byRoom = new Map();
   for (const [i, s] of starts.entries()) {
