@@ -41,6 +41,7 @@ it('kill -9 the node that made the last change: another node settles the round b
   const r2 = await b.nextEntry('result', (r) => r.round === 2, { timeout: ROUND_MS + BOUND_MS + 5000 });
   assert.ok(r2.at >= start2.deadline, `settled at the deadline, not before (${r2.at - start2.deadline} ms)`);
   assert.ok(r2.at <= start2.deadline + BOUND_MS, `settled ${r2.at - start2.deadline} ms after the deadline (bound ${BOUND_MS} ms)`);
+  t.diagnostic(`round 2 settled by a survivor ${r2.at - start2.deadline} ms after its deadline`);
   assert.deepEqual(r2.data.moves, { [b.id]: null, [a.id]: 'paper' }, 'a\'s move, chosen before the kill, counts');
   standing = settle(standing, r2.data.moves);
   assert.deepEqual(r2.data.players, standing, 'round 2');

@@ -55,6 +55,7 @@ it('SIGTERM a node mid-round: clients told to reconnect, the move kept, the roun
   // is gone), with b's move from before the SIGTERM.
   const r2 = await a.nextEntry('result', (r) => r.round === 2, { timeout: ROUND_MS + BOUND_MS + 5000 });
   assert.ok(r2.at >= start2.deadline && r2.at <= start2.deadline + BOUND_MS, `round 2 settled ${r2.at - start2.deadline} ms after its deadline`);
+  t.diagnostic(`round 2 settled ${r2.at - start2.deadline} ms after its deadline; node1 exited ${code} after SIGTERM`);
   assert.deepEqual(r2.data.moves, { [a.id]: null, [b.id]: 'rock' }, 'b\'s move survived the node');
   standing = settle(standing, r2.data.moves);
   assert.deepEqual(r2.data.players, standing, 'round 2');
