@@ -48,12 +48,14 @@ it('two deployments on one Redis, two prefixes: separate lobbies, separate match
   assert.equal((await green.nodes[0].api('/api/stats')).roundsSettled, 0, 'blue\'s round is not green\'s');
   assert.equal((await blue.nodes[0].api('/api/stats')).roundsSettled, 1);
 
-  // Every key in Redis belongs to one of the prefixes.
+  // Every key in Redis belongs to one of the prefixes (as is, or as a hash tag "{prefix}").
   const keys = (await redis.cli('--scan')).filter(Boolean);
   assert.ok(keys.length > 0, 'the store keeps its rooms in Redis');
-  const stray = keys.filter((k) => !k.startsWith('blue') && !k.startsWith('green'));
+  const under = (prefix) => (k) => k.replace(/^\{/, '').startsWith(prefix);
+  const stray = keys.filter((k) => !under('blue')(k) && !under('green')(k));
   assert.deepEqual(stray, [], 'keys outside both prefixes');
-  assert.ok(keys.some((k) => k.startsWith('blue')) && keys.some((k) => k.startsWith('green')), `keys of both deployments: ${keys.join(' ')}`);
+  assert.ok(keys.some(under('blue')) && keys.some(under('green')), `keys of both deployments: ${keys.join(' ')}`);
+  t.diagnostic(`keys: ${keys.sort().join(' ')}`);
   for (const p of [b1, b2, g1]) p.assertClean();
 });
 

@@ -1,5 +1,5 @@
 'use strict';
-// kill -9 of the node that made the last change of a room during an open round: that node
+// kill -9 (or SIGSTOP) of the node that made the last change of a room during an open round: that node
 // held the round's timer, so another node must claim the due room and settle the round, no
 // later than 2 s after its deadline, exactly once; then play goes on, the victim's player
 // coming back through a surviving node.
@@ -68,4 +68,53 @@ it('kill -9 the node that made the last change: another node settles the round b
   const stats = await c.nodes[1].api('/api/stats');
   assert.equal(stats.roundsSettled, 3, `the cluster counted 3 settled rounds: ${JSON.stringify(stats)}`);
   for (const p of [a, b, a2]) p.assertClean();
+});
+
+it('a node frozen past the deadline of a round it owned wakes up: the round was settled once, by another node', async (t) => {
+  const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '15s' });
+  const [frozen] = c.nodes;
+  const { players: [b, a], roomId, room } = await fillAcross(c, [1, 0], { prefix: 'frz' });
+  let standing = room.players.map((p) => ({ id: p.id, streak: p.streak, total: p.total }));
+
+  // Round 1: a chooses through node0 (node0 made the last change and holds the timer); then
+  // node0 freezes: its sockets stay open, its timers and lease stop.
+  assertOk(await a.choose(1, 'rock'), 'a chooses');
+  await b.next('chosen', (x) => x.playerId === a.id);
+  process.kill(frozen.pid, 'SIGSTOP');
+  let thawed = false;
+  t.after(() => { if (!thawed) process.kill(frozen.pid, 'SIGCONT'); });
+  const start1 = b.all('start', (s) => s.round === 1)[0];
+  const r1 = await b.nextEntry('result', (r) => r.round === 1, { timeout: ROUND_MS + BOUND_MS + 5000 });
+  t.diagnostic(`round 1 settled by node1 ${r1.at - start1.deadline} ms after its deadline, node0 frozen`);
+  assert.ok(r1.at <= start1.deadline + BOUND_MS, `settled ${r1.at - start1.deadline} ms after the deadline`);
+  assert.deepEqual(r1.data.moves, { [b.id]: null, [a.id]: 'rock' });
+  standing = settle(standing, r1.data.moves);
+  assert.deepEqual(r1.data.players, standing, 'round 1');
+
+  // node0 wakes up, past its round's deadline, its lease and maybe its players' presence:
+  // whatever it had armed must find the round settled.
+  process.kill(frozen.pid, 'SIGCONT');
+  thawed = true;
+  // a, whose socket on node0 never closed, plays round 2 with b; a chooses last, through
+  // node0, so round 2's result comes after whatever node0 did on waking.
+  await Promise.all([a, b].map((p) => p.next('start', (s) => s.round === 2, { timeout: 10000 })));
+  assertOk(await b.choose(2, 'paper'), 'b chooses in round 2');
+  await a.next('chosen', (x) => x.round === 2 && x.playerId === b.id);
+  assertOk(await a.choose(2, 'scissors'), 'a chooses in round 2');
+  const r2 = (await resultOf([a, b], 2)).result;
+  standing = settle(standing, r2.moves);
+  assert.deepEqual(r2.players, standing, 'round 2');
+  await Promise.all([a, b].map((p) => p.next('start', (s) => s.round === 3, { timeout: 10000 })));
+
+  for (const round of [1, 2]) {
+    for (const p of [a, b]) {
+      const got = resultsOf([p], roomId, round);
+      assert.equal(got.length, 1, `${p.label}: ${got.length} results of round ${round}: ${JSON.stringify(got)}`);
+    }
+  }
+  assert.equal((await c.nodes[1].api('/api/stats')).roundsSettled, 2, 'the cluster counted 2 rounds');
+  // a is connected again in everyone's eyes (if node0's silence had marked it away).
+  const last = b.all('room').at(-1);
+  assert.ok(last.players.every((p) => p.connected), `everyone connected: ${JSON.stringify(last)}`);
+  for (const p of [a, b]) p.assertClean();
 });

@@ -45,6 +45,7 @@ async function outage(t, { stop, start, what, strictMoves }) {
   };
   // A leave that a frozen Redis ran on waking would end the game: only while it is stopped.
   if (strictMoves) answers['a leave (node0)'] = await timed(() => a.leave());
+  t.diagnostic(`${what}: answers in ${Object.entries(answers).map(([n, { ms }]) => `${n} ${ms} ms`).join(', ')}`);
   for (const [name, { ack, ms }] of Object.entries(answers)) {
     assertError(ack, 'unavailable', `${what}: ${name}`);
     assert.ok(ms <= UNAVAILABLE_MS + SLACK_MS, `${what}: ${name} answered in ${ms} ms (bound ${UNAVAILABLE_MS} ms)`);
