@@ -6,6 +6,7 @@
 // none missing, the same result for both players of a room, every acknowledged move in it,
 // scores by the reference rules. Payloads are checked against the contract on arrival with
 // test/rps/lib/client.js's checkEvent.
+const { isDeepStrictEqual } = require('node:util');
 const { io } = require('socket.io-client');
 const { checkEvent, MOVES } = require('../../rps/lib/client');
 const { settle } = require('../../rps/lib/rules');
@@ -186,7 +187,9 @@ function verify(bots, { maxFailures = 20 } = {}) {
       const dx = rx && rx.results[0];
       const dy = ry && ry.results[0];
       const d = (dx || dy).data;
-      if (dx && dy && JSON.stringify(dx.data) !== JSON.stringify(dy.data)) fail(`room ${roomId} round ${round}: the players got different results`);
+      // Compared as values: key order differs between a node's own JSON and what it re-encodes
+      // from another node's message.
+      if (dx && dy && !isDeepStrictEqual(dx.data, dy.data)) fail(`room ${roomId} round ${round}: the players got different results: ${JSON.stringify(dx.data)} / ${JSON.stringify(dy.data)}`);
       const seq = (dx || dy).seq;
       if (seq <= lastSeq) fail(`room ${roomId} round ${round}: result seq ${seq} after ${lastSeq}`);
       lastSeq = seq;
@@ -197,7 +200,7 @@ function verify(bots, { maxFailures = 20 } = {}) {
         standing = d.players.map((p) => ({ id: p.id, streak: 0, total: 0 }));
       }
       standing = settle(standing, d.moves);
-      if (JSON.stringify(standing) !== JSON.stringify(d.players)) {
+      if (!isDeepStrictEqual(standing, d.players)) {
         fail(`room ${roomId} round ${round}: scores ${JSON.stringify(d.players)}, the rules say ${JSON.stringify(standing)}`);
         standing = d.players.map((p) => ({ id: p.id, streak: p.streak, total: p.total }));
       }

@@ -7,6 +7,7 @@
 // of its deadline. Runs alone (its own `node --test` after the other files; see package.json).
 //
 //   SOAK_SECONDS=600 SOAK_PLAYERS=2000 npm test   # longer, bigger
+//   SOAK_JOIN_BATCH=1                              # joins one at a time (default 50 in flight)
 const assert = require('node:assert/strict');
 const { it } = require('node:test');
 const { startCluster, waitUntil } = require('../lib/cluster');
@@ -16,7 +17,8 @@ const PLAYERS = Number(process.env.SOAK_PLAYERS || 1000);
 const SECONDS = Number(process.env.SOAK_SECONDS || 60);
 const ROUND_MS = 2000;
 const BOUND_MS = 2000;
-const BATCH = 50;
+const BATCH = 50; // connections opened at once
+const JOIN_BATCH = Number(process.env.SOAK_JOIN_BATCH || 50); // joins in flight at once
 
 it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or missing results`, { timeout: (SECONDS + 240) * 1000 }, async (t) => {
   assert.ok(PLAYERS >= 2 && PLAYERS % 2 === 0, 'SOAK_PLAYERS: an even number');
@@ -34,8 +36,13 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
     await Promise.all(batch.map((b) => b.connected()));
   }
   const connectedMs = Date.now() - t0;
-  for (let i = 0; i < bots.length; i += BATCH) await Promise.all(bots.slice(i, i + BATCH).map((b) => b.join(2)));
-  await waitUntil(() => bots.every((b) => b.rounds.size > 0), { timeout: 30000, what: 'every room started' });
+  // Joins JOIN_BATCH at a time, through both nodes at once: matchmaking under contention.
+  for (let i = 0; i < bots.length; i += JOIN_BATCH) await Promise.all(bots.slice(i, i + JOIN_BATCH).map((b) => b.join(2)));
+  await waitUntil(() => bots.every((b) => b.rounds.size > 0), { timeout: 30000, what: 'every room started' }).catch(async (err) => {
+    const waiting = (await c.nodes[0].api('/api/rooms')).rooms.filter((r) => r.state === 'waiting');
+    assert.fail(`${err.message}: ${bots.filter((b) => !b.rounds.size).length} players never got a start; `
+      + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player)`);
+  });
   const playingAt = Date.now();
   t.diagnostic(`${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start`);
 
@@ -52,7 +59,16 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   const latencies = bots.flatMap((b) => b.latencies);
   const reorders = bots.reduce((n, b) => n + b.reorders, 0);
   const disconnects = bots.filter((b) => b.disconnects.length).map((b) => `${b.label}: ${b.disconnects}`);
-  const lateAcks = bots.reduce((n, b) => n + [...b.rounds.values()].filter((r) => r.ack && r.ack.ok !== true).length, 0);
+  const refusedCodes = {};
+  for (const b of bots) {
+    for (const r of b.rounds.values()) {
+      if (r.ack && r.ack.ok !== true) {
+        const code = (r.ack.error && r.ack.error.code) || JSON.stringify(r.ack);
+        refusedCodes[code] = (refusedCodes[code] || 0) + 1;
+      }
+    }
+  }
+  const lateAcks = JSON.stringify(refusedCodes);
   t.diagnostic(`${v.rooms} rooms, ${v.rounds} rounds, ${v.results} results received; duplicated ${v.duplicates}, missing ${v.missing}, lost moves ${v.lostMoves}; `
     + `roundsSettled ${stats.roundsSettled}; refused chooses ${lateAcks}; out-of-order room events ${reorders}; `
     + `deadline→result p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms over ${latencies.length}`);
