@@ -177,11 +177,15 @@ function worker() {
   async function joinAll({ size, window, rate }) {
     const lat = [];
     let failed = 0;
+    const errors = {};
     const t0 = performance.now();
     const one = async (c) => {
       const { ack, ms } = await c.emit('join', { size });
-      if (!ack || ack.ok !== true) failed++;
-      else { lat.push(ms); c.room = ack.room; }
+      if (!ack || ack.ok !== true) {
+        failed++;
+        const code = (ack && ack.error && `${ack.error.code}: ${ack.error.message}`) || JSON.stringify(ack);
+        errors[code] = (errors[code] || 0) + 1;
+      } else { lat.push(ms); c.room = ack.room; }
     };
     if (rate) {
       const every = 10; // ms
@@ -203,7 +207,7 @@ function worker() {
         while (i < clients.length) await one(clients[i++]);
       }));
     }
-    return { joined: lat.length, failed, ms: performance.now() - t0, lat };
+    return { joined: lat.length, failed, errors, ms: performance.now() - t0, lat };
   }
 
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -230,7 +234,10 @@ function worker() {
     async stop() {
       measuring = false;
       const s = stats;
-      return { ...s, cpu: cpu(), lag: lag(false), live: clients.filter((c) => c.state === 2).length, unexpectedCloses, closeReasons };
+      return {
+        ...s, cpu: cpu(), lag: lag(false), live: clients.filter((c) => c.state === 2).length,
+        playing: clients.filter((c) => c.deadlines.size > 0 || c.lastResult.size > 0).length, unexpectedCloses, closeReasons,
+      };
     },
     async idle() { mode = 'idle'; return {}; },
     async closeAll() {
@@ -290,7 +297,7 @@ const HELP = `usage: node bench.js [options]
   --reps K             repetitions of the store phase per store (default 3)
   --players N          players of the cluster phase (default 10000)
   --nodes K            nodes of the cluster phase (default 2)
-  --join-rate R        joins/s of the cluster phase, over all workers (default 1000)
+  --join-rate R        joins/s of the cluster phase, over all workers (default 500)
   --round-duration MS  cluster phase round duration (default 3000)
   --round-gap MS       cluster phase round gap (default 1000)
   --kinds LIST         runs of the cluster phase: memory-1-node (the same-run reference), cluster
@@ -303,7 +310,7 @@ const HELP = `usage: node bench.js [options]
 function parseArgs(argv) {
   const o = {
     phases: ['store', 'cluster'], storePlayers: 2000, storeWindow: 64, storeDuration: 10, reps: 3,
-    players: 10000, nodes: 2, joinRate: 1000, roundDuration: 3000, roundGap: 1000, clusterDuration: 30,
+    players: 10000, nodes: 2, joinRate: 500, roundDuration: 3000, roundGap: 1000, clusterDuration: 30,
     kinds: ['memory-1-node', 'cluster'], stores: ['memory', 'redis'], workers: 4, bin: process.env.RPSIO_BIN ? path.resolve(process.env.RPSIO_BIN) : null,
     out: path.join(TMP, 'results.json'), quick: false,
   };
@@ -430,11 +437,14 @@ function redisCli(port, ...args) {
 }
 
 let prefixes = 0;
-async function startNode(o, { redis, roundDuration, roundGap }) {
+// A fresh key prefix per run: the nodes of one run share it (they are one cluster).
+const newPrefix = () => `bench-${process.pid}-${++prefixes}`;
+
+async function startNode(o, { redis, prefix, roundDuration, roundGap }) {
   const port = await freePort();
   const args = ['--addr', `127.0.0.1:${port}`, '--round-duration', `${roundDuration}ms`, '--round-gap', `${roundGap}ms`,
     '--reconnect-grace', '60s', '--token-secret', 'bench', '--log-level', 'warn'];
-  if (redis) args.push('--redis-url', redis.url, '--redis-prefix', `bench-${process.pid}-${++prefixes}`);
+  if (redis) args.push('--redis-url', redis.url, '--redis-prefix', prefix);
   const child = spawnLogged(o.bin, args, `rpsio:${port}`);
   try {
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 15000);
@@ -518,7 +528,7 @@ function cpuSampler(pids) {
 }
 
 async function storeRun(o, redis, store) {
-  const node = await startNode(o, { redis: store === 'redis' ? redis : null, roundDuration: 10000, roundGap: 0 });
+  const node = await startNode(o, { redis: store === 'redis' ? redis : null, prefix: newPrefix(), roundDuration: 10000, roundGap: 0 });
   try {
     await connectPlayers([node], o.storePlayers, `s${store[0]}`);
     // Matchmaking: everybody joins, W in flight per worker.
@@ -527,7 +537,7 @@ async function storeRun(o, redis, store) {
     const joins = await all('join', { size: 2, window: o.storeWindow });
     const joinCpu = cpu();
     const failed = joins.reduce((n, j) => n + j.failed, 0);
-    if (failed) throw new Error(`${failed} joins failed`);
+    if (failed) throw new Error(`${failed} joins failed: ${JSON.stringify(joins.map((j) => j.errors))}`);
     const joinMs = Math.max(...joins.map((j) => j.ms));
     const joinLat = joins.flatMap((j) => j.lat);
     // Settlement: rooms of 2 with no gap; both choose at once. 1 s warm-up, then measured.
@@ -566,7 +576,7 @@ async function storeRun(o, redis, store) {
 
 async function clusterRun(o, redis, kind) {
   const nodes = [];
-  const roundOpts = { roundDuration: o.roundDuration, roundGap: o.roundGap };
+  const roundOpts = { roundDuration: o.roundDuration, roundGap: o.roundGap, prefix: newPrefix() };
   try {
     if (kind === 'cluster') for (let i = 0; i < o.nodes; i++) nodes.push(await startNode(o, { redis, ...roundOpts }));
     else nodes.push(await startNode(o, { redis: null, ...roundOpts }));
@@ -577,8 +587,8 @@ async function clusterRun(o, redis, kind) {
     const pids = [...nodes.map((n) => n.child.pid), ...(kind === 'cluster' ? [redis.child.pid] : [])];
     const perWorkerRate = o.joinRate / workers.length;
     const joins = await all('join', { size: 2, rate: perWorkerRate });
-    const failed = joins.reduce((n, j) => n + j.failed, 0);
-    if (failed) throw new Error(`${failed} joins failed`);
+    const joinErrors = {};
+    for (const j of joins) for (const [k, v] of Object.entries(j.errors)) joinErrors[k] = (joinErrors[k] || 0) + v;
     const joinLat = joins.flatMap((j) => j.lat);
     // Let every room get through a round, then measure.
     await sleep(o.roundDuration + o.roundGap + 500);
@@ -600,6 +610,7 @@ async function clusterRun(o, redis, kind) {
       joinP50: r1(percentile(joinLat, 50)),
       joinP99: r1(percentile(joinLat, 99)),
       joinMax: r1(Math.max(...joinLat)),
+      joinErrors,
       results: lat.length,
       resultsPerSec: r1(lat.length / (ms / 1000)),
       p50: r1(percentile(lat, 50)),
@@ -615,6 +626,7 @@ async function clusterRun(o, redis, kind) {
       refused: st.reduce((n, s) => n + s.refused, 0),
       closes: st.reduce((n, s) => n + s.unexpectedCloses, 0),
       live: st.reduce((n, s) => n + s.live, 0),
+      playing: st.reduce((n, s) => n + s.playing, 0),
       clientCpuPct: st.map((s, i) => r1(((s.cpu - marks[i].cpu) / ms) * 100)),
       clientLagMaxMs: r1(Math.max(...st.map((s) => s.lag.maxMs))),
     };
@@ -692,10 +704,10 @@ function report(out) {
   }
   for (const r of out.cluster) {
     lines.push('', `${r.kind}: ${r.players} players on ${r.nodes} node(s), joins at ${out.options.joinRate}/s, rounds ${out.options.roundDuration} ms + gap ${out.options.roundGap} ms, ${out.options.clusterDuration} s measured`,
-      `  join ack p50 ${r.joinP50} ms, p99 ${r.joinP99} ms, max ${r.joinMax} ms`,
+      `  join ack p50 ${r.joinP50} ms, p99 ${r.joinP99} ms, max ${r.joinMax} ms; failed joins ${JSON.stringify(r.joinErrors)}`,
       `  deadline→result: ${r.results} results (${r.resultsPerSec}/s), p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; across nodes: ${r.crossResults}, p50 ${r.crossP50} ms, p99 ${r.crossP99} ms`,
       `  CPU % of a core: nodes${r.kind === 'cluster' ? ' + redis' : ''} ${r.cpu.procs.join(' / ')}, machine ${r.cpu.machinePct}, stolen ${r.cpu.stealPct}; clients ${r.clientCpuPct.join(' / ')}, worst client loop delay ${r.clientLagMaxMs} ms`,
-      `  duplicates ${r.dup}, refused chooses ${r.refused}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
+      `  players in rooms that played ${r.playing} of ${r.players}; duplicates ${r.dup}, refused chooses ${r.refused}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
   }
   const ref = out.cluster.find((r) => r.kind === 'memory-1-node');
   const cl = out.cluster.find((r) => r.kind === 'cluster');
