@@ -305,6 +305,8 @@ const HELP = `usage: node bench.js [options]
   --stores LIST        stores of the store phase (default memory,redis)
   --workers W          client processes (default 4); worker w connects from 127.0.0.(11+w)
   --bin PATH           rpsio binary (default: $RPSIO_BIN, else go build ./cmd/rpsio into ${TMP})
+  --calm P             before each run, wait (at most 120 s) until CPU pressure (PSI some avg10) <= P %:
+                       the machine is shared; the figures say what the pressure was
   --out PATH           JSON results (default ${TMP}/results.json)`;
 
 function parseArgs(argv) {
@@ -336,6 +338,7 @@ function parseArgs(argv) {
       case '--workers': o.workers = Math.max(1, Math.floor(num())); break;
       case '--bin': o.bin = path.resolve(val()); break;
       case '--out': o.out = path.resolve(val()); break;
+      case '--calm': o.calm = num(); break;
       case '-h': case '--help': o.help = true; break;
       default: throw new Error(`unknown argument ${a} (see --help)`);
     }
@@ -367,6 +370,22 @@ function machineCpuMs() {
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: (total - f[3] - f[4]) * 1000 / CLK_TCK, steal: (f[7] || 0) * 1000 / CLK_TCK };
 }
+// Share of the last 10 s in which some runnable task waited for a CPU (PSI), in %.
+function cpuPressure() {
+  try { return Number(/avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'))[1]); } catch { return null; }
+}
+
+async function calm(o) {
+  if (o.calm == null) return cpuPressure();
+  const end = Date.now() + 120000;
+  let p = cpuPressure();
+  while (p !== null && p > o.calm && Date.now() < end) {
+    await sleep(2000);
+    p = cpuPressure();
+  }
+  return p;
+}
+
 function machine() {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const model = (/model name\s*:\s*(.*)/.exec(cpuinfo) || [])[1] || os.cpus()[0].model;
@@ -528,6 +547,7 @@ function cpuSampler(pids) {
 }
 
 async function storeRun(o, redis, store) {
+  const pressure = await calm(o);
   const node = await startNode(o, { redis: store === 'redis' ? redis : null, prefix: newPrefix(), roundDuration: 10000, roundGap: 0 });
   try {
     await connectPlayers([node], o.storePlayers, `s${store[0]}`);
@@ -554,6 +574,8 @@ async function storeRun(o, redis, store) {
     const results = st.reduce((n, s) => n + s.results, 0);
     const out = {
       store,
+      pressure,
+      loadavg: os.loadavg()[0],
       players: o.storePlayers,
       joinsPerSec: r1(o.storePlayers / (joinMs / 1000)),
       joinP50: r1(percentile(joinLat, 50)),
@@ -575,6 +597,7 @@ async function storeRun(o, redis, store) {
 }
 
 async function clusterRun(o, redis, kind) {
+  const pressure = await calm(o);
   const nodes = [];
   const roundOpts = { roundDuration: o.roundDuration, roundGap: o.roundGap, prefix: newPrefix() };
   try {
@@ -601,9 +624,13 @@ async function clusterRun(o, redis, kind) {
     const c = cpu();
     const lat = st.flatMap((s) => s.lat);
     const cross = st.flatMap((s) => s.latCross);
-    const stats = await waitHttp(`${nodes[0].http}/api/stats`, 5000);
+    // The cluster's own view (connections across nodes, live nodes); a busy node may be slow.
+    const stats = await waitHttp(`${nodes[0].http}/api/stats`, 20000).catch((err) => ({ error: err.message }));
     return {
       kind,
+      pressure,
+      pressureAfter: cpuPressure(),
+      loadavg: os.loadavg()[0],
       nodes: nodes.length,
       players: o.players,
       connectMs: r1(connectMs),
@@ -707,6 +734,7 @@ function report(out) {
       `  join ack p50 ${r.joinP50} ms, p99 ${r.joinP99} ms, max ${r.joinMax} ms; failed joins ${JSON.stringify(r.joinErrors)}`,
       `  deadline→result: ${r.results} results (${r.resultsPerSec}/s), p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; across nodes: ${r.crossResults}, p50 ${r.crossP50} ms, p99 ${r.crossP99} ms`,
       `  CPU % of a core: nodes${r.kind === 'cluster' ? ' + redis' : ''} ${r.cpu.procs.join(' / ')}, machine ${r.cpu.machinePct}, stolen ${r.cpu.stealPct}; clients ${r.clientCpuPct.join(' / ')}, worst client loop delay ${r.clientLagMaxMs} ms`,
+      `  CPU pressure (PSI avg10) before ${r.pressure} %, after ${r.pressureAfter} %; load average ${r.loadavg.toFixed(1)}`,
       `  players in rooms that played ${r.playing} of ${r.players}; duplicates ${r.dup}, refused chooses ${r.refused}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
   }
   const ref = out.cluster.find((r) => r.kind === 'memory-1-node');
