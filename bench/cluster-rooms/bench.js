@@ -722,7 +722,7 @@ function report(out) {
     const row = (label, k, unit) => {
       const mem = of('memory', k);
       const red = of('redis', k);
-      lines.push(`| ${label} | ${mem} ${unit} | ${red} ${unit} | ${r1(red / mem).toFixed(2)}× |`);
+      lines.push(`| ${label} | ${mem} ${unit} | ${red} ${unit} | ${mem ? `${(red / mem).toFixed(2)}×` : '—'} |`);
     };
     const reps = out.store.filter((r) => r.store === 'memory').length;
     lines.push('', `One node, ${out.options.storePlayers} players, medians of ${reps} runs:`, '',
