@@ -77,8 +77,10 @@ func (m *Manager) Join(ctx context.Context, gameName, playerID, name string, opt
 			return nil, fmt.Errorf("join: %w", err)
 		}
 		st, err := m.sit(ctx, rules, opts, ids, playerID, name, size)
-		if errors.Is(err, ErrPlayerSeated) || errors.Is(err, errRetry) {
-			continue // seated concurrently (by another Join): return that room
+		if errors.Is(err, ErrPlayerSeated) || errors.Is(err, errRetry) || errors.Is(err, ErrWaitingRoom) {
+			// Seated concurrently (by another Join): return that room; or
+			// someone opened a room of that size meanwhile: join it.
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("join: %w", err)
@@ -146,7 +148,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 	}
 	rt := m.runtime(r.ID)
 	rt.mu.Lock()
-	if err := m.store.Create(ctx, r); err != nil {
+	if err := m.store.CreateIfNoneWaiting(ctx, r); err != nil {
 		m.forget(rt)
 		rt.mu.Unlock()
 		return nil, err

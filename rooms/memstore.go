@@ -33,7 +33,14 @@ func NewMemoryStore() *MemoryStore {
 var _ Store = (*MemoryStore)(nil)
 
 // Create implements Store.
-func (s *MemoryStore) Create(ctx context.Context, r *Room) error {
+func (s *MemoryStore) Create(ctx context.Context, r *Room) error { return s.create(ctx, r, false) }
+
+// CreateIfNoneWaiting implements Store.
+func (s *MemoryStore) CreateIfNoneWaiting(ctx context.Context, r *Room) error {
+	return s.create(ctx, r, true)
+}
+
+func (s *MemoryStore) create(ctx context.Context, r *Room, unlessWaiting bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -42,6 +49,13 @@ func (s *MemoryStore) Create(ctx context.Context, r *Room) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if unlessWaiting {
+		for _, o := range s.rooms {
+			if o.Game == r.Game && o.Size == r.Size && o.Joinable() {
+				return fmt.Errorf("create room %q: %w (%s)", r.ID, ErrWaitingRoom, o.ID)
+			}
+		}
+	}
 	if _, ok := s.rooms[r.ID]; ok {
 		return fmt.Errorf("create room %q: %w", r.ID, ErrRoomExists)
 	}

@@ -118,6 +118,9 @@ var (
 	// ErrPlayerSeated: a player added by Create or Update already sits in
 	// another room of the same game.
 	ErrPlayerSeated = errors.New("rooms: player already seated in another room of the game")
+	// ErrWaitingRoom: CreateIfNoneWaiting found a room of the same game
+	// and size waiting with a free seat; join that one instead.
+	ErrWaitingRoom = errors.New("rooms: a room of that game and size is waiting")
 	// ErrNoChange may be returned by an Update function: nothing is
 	// written, the Version stays, and Update returns the room as it is.
 	ErrNoChange = errors.New("rooms: no change")
@@ -147,6 +150,12 @@ type Store interface {
 	// Create stores a new room with at least one player, setting its
 	// Version to 1. It fails with ErrRoomExists if r.ID is taken.
 	Create(ctx context.Context, r *Room) error
+	// CreateIfNoneWaiting is Create, unless a room of r's game and size is
+	// Waiting with a free seat: then it stores nothing and fails with
+	// ErrWaitingRoom, atomically with the other changes. Matchmaking
+	// creates rooms with it, so that players who join at the same moment
+	// (on several nodes) meet in one room rather than each opening one.
+	CreateIfNoneWaiting(ctx context.Context, r *Room) error
 	// Get returns the room, or ErrRoomNotFound.
 	Get(ctx context.Context, id string) (*Room, error)
 	// Update atomically applies fn to a copy of the room, increments its

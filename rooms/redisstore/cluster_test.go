@@ -173,3 +173,60 @@ func TestManagersShareRedis(t *testing.T) {
 	}
 	t.Logf("%d rounds settled exactly once across %d rooms; results published by node: %v", total, nRooms, byNode)
 }
+
+// TestConcurrentJoinsAcrossNodes: players pressing join at the same moment
+// on different nodes meet: 2n players joining rooms of 2 at once through
+// two Managers end up in exactly n full rooms.
+func TestConcurrentJoinsAcrossNodes(t *testing.T) {
+	rs := redistest.Start(t)
+	rules, err := rps.New(rps.Config{RoundDuration: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*rooms.Manager
+	for range 2 {
+		m, err := rooms.New(rooms.Options{Games: []game.Rules{rules}, Store: newStore(t, rs, redisstore.Options{Prefix: "joins"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Shutdown(context.Background()) })
+		nodes = append(nodes, m)
+	}
+	const pairs = 20
+	for round := range 5 {
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*pairs)
+		start := make(chan struct{})
+		for i := range 2 * pairs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := nodes[i%2].Join(ctx(t), rps.Name, fmt.Sprint(round, "-", i), "", rooms.JoinOptions{Size: 2}); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		l, err := nodes[0].List(ctx(t), rps.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := 0
+		for _, r := range l {
+			if r.Players == 2 {
+				full++
+			} else {
+				t.Errorf("round %d: room %s has %d players", round, r.ID, r.Players)
+			}
+		}
+		if full != pairs*(round+1) {
+			t.Fatalf("round %d: %d full rooms, want %d", round, full, pairs*(round+1))
+		}
+	}
+}

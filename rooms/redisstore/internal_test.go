@@ -38,7 +38,7 @@ func TestCommitReplay(t *testing.T) {
 	next.Players = append(next.Players, rooms.Seat{PlayerID: "b", Connected: true})
 	b, _ := rooms.EncodeRoom(next)
 	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r")}
-	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", 1, "b"}
+	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, "b"}
 	for i := range 2 {
 		v, err := commitScript.Run(ctx, c, keys, args...).Result()
 		if st, _, _ := parseCommitReply(v); err != nil || st != replyOK {
@@ -85,7 +85,7 @@ func FuzzParseCommitReply(f *testing.F) {
 			return
 		}
 		switch st {
-		case replyOK, replyExists, replyGone, replyConflict:
+		case replyOK, replyExists, replyWaiting, replyGone, replyConflict:
 		case replySeated:
 			if p != b {
 				t.Fatalf("player %q from %v", p, v)

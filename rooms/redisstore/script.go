@@ -15,8 +15,9 @@ import (
 // ARGV: 1 the room as read ("" to create), 2 the room to store ("" to
 // delete), 3 room id, 4 WakeAt score ("" for none), 5 creation score,
 // 6 old joinable "1"/"0", 7 new joinable, 8 this commit's token (random),
-// 9 number of players added, then the players added, then the players
-// removed.
+// 9 "1" to create only if no room of the game and size waits (KEYS[5] is
+// empty), 10 number of players added, then the players added, then the
+// players removed.
 //
 // The token of the last commit is kept a minute: a commit sent again
 // (go-redis retries after a connection error, when the reply may have been
@@ -24,8 +25,9 @@ import (
 // rooms would not do: two updates of the same version may store the same
 // bytes, and only one of them happened.
 //
-// Replies "ok", "exists" (create: the id is taken), "gone" (update: the
-// room was deleted), "conflict" (it changed), or {"seated", player}.
+// Replies "ok", "exists" (create: the id is taken), "waiting" (create: a
+// room of the game and size waits), "gone" (update: the room was
+// deleted), "conflict" (it changed), or {"seated", player}.
 var commitScript = goredis.NewScript(`
 if redis.call('GET', KEYS[8]) == ARGV[8] then
   return 'ok' -- sent again after its reply was lost: it is done
@@ -33,21 +35,22 @@ end
 local cur = redis.call('GET', KEYS[1])
 if ARGV[1] == '' then
   if cur then return 'exists' end
+  if ARGV[9] == '1' and redis.call('ZCARD', KEYS[5]) > 0 then return 'waiting' end
 else
   if not cur then return 'gone' end
   if cur ~= ARGV[1] then return 'conflict' end
 end
 local id = ARGV[3]
-local nadd = tonumber(ARGV[9])
-for i = 10, 9 + nadd do
+local nadd = tonumber(ARGV[10])
+for i = 11, 10 + nadd do
   local at = redis.call('HGET', KEYS[2], ARGV[i])
   if at and at ~= id then return {'seated', ARGV[i]} end
 end
 redis.call('SET', KEYS[8], ARGV[8], 'PX', 60000)
-for i = 10, 9 + nadd do
+for i = 11, 10 + nadd do
   redis.call('HSET', KEYS[2], ARGV[i], id)
 end
-for i = 10 + nadd, #ARGV do
+for i = 11 + nadd, #ARGV do
   if redis.call('HGET', KEYS[2], ARGV[i]) == id then
     redis.call('HDEL', KEYS[2], ARGV[i])
   end
@@ -78,6 +81,7 @@ return 'ok'
 const (
 	replyOK       = "ok"
 	replyExists   = "exists"
+	replyWaiting  = "waiting"
 	replyGone     = "gone"
 	replyConflict = "conflict"
 	replySeated   = "seated"
@@ -90,7 +94,7 @@ func parseCommitReply(v any) (status, player string, err error) {
 	switch x := v.(type) {
 	case string:
 		switch x {
-		case replyOK, replyExists, replyGone, replyConflict:
+		case replyOK, replyExists, replyWaiting, replyGone, replyConflict:
 			return x, "", nil
 		}
 	case []any:

@@ -205,7 +205,23 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	c.Version = 1
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	return s.commit(ctx, nil, nil, c)
+	return s.commit(ctx, nil, nil, c, false)
+}
+
+// CreateIfNoneWaiting implements rooms.Store: the commit script checks the
+// waiting index of the room's game and size.
+func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(r.Players) == 0 {
+		return fmt.Errorf("redisstore: create room %q without players", r.ID)
+	}
+	c := r.Clone()
+	c.Version = 1
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	return s.commit(ctx, nil, nil, c, true)
 }
 
 // Update implements rooms.Store.
@@ -227,7 +243,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) er
 			return nil, err
 		}
 		r.ID, r.Game, r.Created, r.Version = old.ID, old.Game, old.Created, old.Version+1
-		err = s.commit(ctx, old, raw, r)
+		err = s.commit(ctx, old, raw, r, false)
 		if !errors.Is(err, errConflict) {
 			if err != nil {
 				return nil, err
@@ -250,7 +266,8 @@ var errConflict = errors.New("redisstore: conflict")
 
 // commit stores room r (deleting it if it has no players), which was old
 // (nil for a new room) as the bytes raw, with every index, in one script.
-func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room) error {
+// unlessWaiting (a new room): only if no room of its game and size waits.
+func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool) error {
 	var newJSON []byte
 	if len(r.Players) > 0 {
 		var err error
@@ -274,8 +291,12 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 		wake = score(r.WakeAt)
 	}
 	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID)}
-	args := make([]any, 0, 9+len(added)+len(removed))
-	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), len(added))
+	exclusive := "0"
+	if unlessWaiting {
+		exclusive = "1"
+	}
+	args := make([]any, 0, 10+len(added)+len(removed))
+	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, len(added))
 	for _, p := range added {
 		args = append(args, p)
 	}
@@ -296,6 +317,8 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 		return nil
 	case replyExists:
 		return fmt.Errorf("create room %q: %w", r.ID, rooms.ErrRoomExists)
+	case replyWaiting:
+		return fmt.Errorf("create room %q: %w", r.ID, rooms.ErrWaitingRoom)
 	case replyGone:
 		return fmt.Errorf("update room %q: %w", r.ID, rooms.ErrRoomNotFound)
 	case replySeated:

@@ -34,6 +34,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) rooms.Store) {
 		{"Cancelled", testCancelled},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSeats", testConcurrentSeats},
+		{"CreateIfNoneWaiting", testCreateIfNoneWaiting},
+		{"ConcurrentCreates", testConcurrentCreates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -446,12 +448,13 @@ func testCancelled(t *testing.T, s rooms.Store) {
 			_, err := s.Update(c, "r", func(r *rooms.Room) error { r.Phase = rooms.Over; return nil })
 			return err
 		},
-		"PlayerRoom": func() error { _, err := s.PlayerRoom(c, "rps", "a"); return err },
-		"Waiting":    func() error { _, err := s.Waiting(c, "rps", 2); return err },
-		"List":       func() error { _, err := s.List(c, ""); return err },
-		"Due":        func() error { _, err := s.Due(c, t0, 0); return err },
-		"AddSettled": func() error { return s.AddSettled(c, 1) },
-		"Settled":    func() error { _, err := s.Settled(c); return err },
+		"PlayerRoom":          func() error { _, err := s.PlayerRoom(c, "rps", "a"); return err },
+		"Waiting":             func() error { _, err := s.Waiting(c, "rps", 2); return err },
+		"List":                func() error { _, err := s.List(c, ""); return err },
+		"Due":                 func() error { _, err := s.Due(c, t0, 0); return err },
+		"AddSettled":          func() error { return s.AddSettled(c, 1) },
+		"CreateIfNoneWaiting": func() error { return s.CreateIfNoneWaiting(c, room("y", "gold", 2, 0, "b")) },
+		"Settled":             func() error { _, err := s.Settled(c); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.Canceled) {
@@ -554,5 +557,69 @@ func testConcurrentSeats(t *testing.T, s rooms.Store) {
 	}
 	if seated != 1 {
 		t.Fatalf("x seated in %d rooms", seated)
+	}
+}
+
+// testCreateIfNoneWaiting: a new room is refused while a room of its game
+// and size waits with a free seat, and stored otherwise.
+func testCreateIfNoneWaiting(t *testing.T, s rooms.Store) {
+	c := bg(t)
+	mustCreate(t, s, room("w", "rps", 2, 0, "a"))
+	if err := s.CreateIfNoneWaiting(c, room("x", "rps", 2, time.Second, "b")); !errors.Is(err, rooms.ErrWaitingRoom) {
+		t.Fatalf("with a room waiting: %v", err)
+	}
+	if _, err := s.Get(c, "x"); !errors.Is(err, rooms.ErrRoomNotFound) {
+		t.Fatalf("the refused room was stored: %v", err)
+	}
+	if id, _ := s.PlayerRoom(c, "rps", "b"); id != "" {
+		t.Fatal("the refused room seated b")
+	}
+	// Another size, another game: stored.
+	for _, r := range []*rooms.Room{room("x3", "rps", 3, 0, "b"), room("g", "gold", 2, 0, "b")} {
+		if err := s.CreateIfNoneWaiting(c, r); err != nil {
+			t.Fatalf("CreateIfNoneWaiting(%s): %v", r.ID, err)
+		}
+	}
+	// The waiting room fills (or plays, or is deleted): no longer waiting.
+	mustUpdate(t, s, "w", func(r *rooms.Room) { r.Players = append(r.Players, seat("c")) })
+	if err := s.CreateIfNoneWaiting(c, room("x", "rps", 2, 0, "d")); err != nil {
+		t.Fatalf("with the waiting room full: %v", err)
+	}
+	if err := s.CreateIfNoneWaiting(c, room("x", "rps", 2, 0, "e")); !errors.Is(err, rooms.ErrRoomExists) && !errors.Is(err, rooms.ErrWaitingRoom) {
+		t.Fatalf("a taken id: %v", err)
+	}
+	w, err := s.Waiting(c, "rps", 2)
+	ids(t, "Waiting(rps, 2)", w, err, "x")
+}
+
+// testConcurrentCreates: players creating rooms of one game and size at
+// the same moment: exactly one room is created, the others are told to
+// join it.
+func testConcurrentCreates(t *testing.T, s rooms.Store) {
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = s.CreateIfNoneWaiting(bg(t), room(fmt.Sprint("r", i), "rps", 2, time.Duration(i), fmt.Sprint("p", i)))
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, rooms.ErrWaitingRoom):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d of %d racing creations succeeded, want 1", created, n)
+	}
+	if l, _ := s.List(bg(t), "rps"); len(l) != 1 {
+		t.Fatalf("%d rooms stored", len(l))
 	}
 }
