@@ -203,11 +203,12 @@ type RecoverySession struct {
 	// SentBefore is the offset of the packet queued just before Sent[0]
 	// (zero if none): the client got it and everything before.
 	SentBefore Offset
-	// Seen holds, for each node, the highest Seq of this namespace this
-	// node had delivered to its sockets when the socket left. A packet of
-	// a node with a higher Seq (or, for a node absent here, emitted at or
-	// after ConnectedAt) was not delivered to it.
-	Seen map[string]uint64
+	// Seen holds, for each node, the offset of its packet of this
+	// namespace with the highest Seq that the socket's node had delivered
+	// to its sockets when the socket left. A packet of a node with a higher
+	// Seq (or, for a node absent here, emitted at or after ConnectedAt)
+	// was not delivered to it.
+	Seen map[string]Offset
 }
 
 // MissedQuery asks a RecoveryStore for the packets a session missed.
@@ -215,8 +216,9 @@ type MissedQuery struct {
 	// Rooms of the session, its own id among them: a packet is returned
 	// if KeptPacket.For(Rooms).
 	Rooms []string
-	// After: for each node, only packets with a higher Seq.
-	After map[string]uint64
+	// After: for each node, only packets with a higher Seq than this
+	// offset of that node.
+	After map[string]Offset
 	// NotBefore: for nodes absent from After, only packets whose
 	// Offset.Time is at or after it (Unix milliseconds).
 	NotBefore int64
@@ -224,6 +226,11 @@ type MissedQuery struct {
 	// most Limit+1, so that the caller can tell there were more.
 	Limit int
 }
+
+// ErrPacketsGone is returned (wrapped) by RecoveryStore.Missed when
+// packets the query selects were dropped to keep the store within its
+// bounds: the session cannot be recovered whole, the client gets a new one.
+var ErrPacketsGone = errors.New("socketio: missed packets are no longer kept")
 
 // RecoveryStore keeps sessions and packets for connection state recovery.
 // MemoryRecoveryStore keeps them in this process; adapter/redis has one
@@ -246,11 +253,17 @@ type RecoveryStore interface {
 	Keep(nsp string, p *KeptPacket, ttl time.Duration)
 	// SaveSession keeps a session of namespace nsp for ttl.
 	SaveSession(nsp string, s *RecoverySession, ttl time.Duration)
+	// Sync returns once what this node kept and saved before the call can
+	// be read by every node (a store that writes through a queue waits
+	// for it), or ctx is done.
+	Sync(ctx context.Context) error
 	// TakeSession removes and returns the session of that pid, or nil if
 	// there is none (never saved, expired, dropped or already taken).
 	TakeSession(ctx context.Context, nsp, pid string) (*RecoverySession, error)
 	// Missed returns the packets of nsp that q selects, still kept, in
-	// Seq order for each node (the caller orders the nodes).
+	// Seq order for each node (the caller orders the nodes). If some it
+	// selects were dropped before they expired, it returns an error
+	// wrapping ErrPacketsGone.
 	Missed(ctx context.Context, nsp string, q MissedQuery) ([]*KeptPacket, error)
 }
 

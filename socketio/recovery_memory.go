@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -47,13 +48,29 @@ type MemoryRecoveryStore struct {
 	packets  queue[*memPacket]  // every kept packet, oldest first
 	sessions queue[*memSession] // every saved session, oldest first
 	nSess    int                // sessions held (queue entries may be stale)
+	// emptied: logs left empty by a drop, whose mark must outlive their
+	// packets until those would have expired; oldest first.
+	emptied queue[*memLog]
 }
 
 type memNsp struct {
 	// logs: per node, per room ("" key for packets to the whole
 	// namespace, with all set), the packets in Seq order.
-	logs     map[memLogKey]*queue[*memPacket]
+	logs     map[memLogKey]*memLog
 	sessions map[string]*memSession // by pid
+}
+
+// memLog is one node's packets for one room, in Seq order. When a bound
+// drops some before they expire, it remembers the last one dropped, so
+// that a query that needed it fails rather than missing it.
+type memLog struct {
+	nsp *memNsp
+	key memLogKey
+	q   queue[*memPacket]
+	// The last packet dropped before it expired: its offset and when it
+	// would have expired (after that, no session can need it).
+	dropped        Offset
+	droppedExpires int64
 }
 
 type memLogKey struct {
@@ -88,10 +105,13 @@ func (m *MemoryRecoveryStore) Run(context.Context) error { return nil }
 // Close implements RecoveryStore: nothing to flush.
 func (m *MemoryRecoveryStore) Close(context.Context) error { return nil }
 
+// Sync implements RecoveryStore: writes are read at once.
+func (m *MemoryRecoveryStore) Sync(context.Context) error { return nil }
+
 func (m *MemoryRecoveryStore) nsp(name string) *memNsp {
 	n := m.nsps[name]
 	if n == nil {
-		n = &memNsp{logs: map[memLogKey]*queue[*memPacket]{}, sessions: map[string]*memSession{}}
+		n = &memNsp{logs: map[memLogKey]*memLog{}, sessions: map[string]*memSession{}}
 		m.nsps[name] = n
 	}
 	return n
@@ -107,16 +127,16 @@ func (m *MemoryRecoveryStore) Keep(nsp string, p *KeptPacket, ttl time.Duration)
 	mp := &memPacket{nsp: n, p: p, expires: now + ttl.Milliseconds()}
 	keys := logKeys(p)
 	for _, k := range keys {
-		q := n.logs[k]
-		if q == nil {
-			q = &queue[*memPacket]{}
-			n.logs[k] = q
+		l := n.logs[k]
+		if l == nil {
+			l = &memLog{nsp: n, key: k}
+			n.logs[k] = l
 		}
-		q.push(mp)
+		l.q.push(mp)
 	}
 	m.packets.push(mp)
 	for m.packets.len() > m.opts.MaxPackets {
-		m.dropPacketLocked(m.packets.pop())
+		m.dropPacketLocked(m.packets.pop(), now)
 	}
 }
 
@@ -140,18 +160,26 @@ func logKeys(p *KeptPacket) []memLogKey {
 
 // dropPacketLocked removes a packet taken from the front of m.packets
 // from its logs, where it is at the front too (both are in Keep order).
-func (m *MemoryRecoveryStore) dropPacketLocked(mp *memPacket) {
+func (m *MemoryRecoveryStore) dropPacketLocked(mp *memPacket, now int64) {
 	mp.gone = true
+	early := mp.expires > now
 	for _, k := range logKeys(mp.p) {
-		q := mp.nsp.logs[k]
-		if q == nil {
+		l := mp.nsp.logs[k]
+		if l == nil {
 			continue
 		}
-		for q.len() > 0 && q.peek().gone {
-			q.pop()
+		if early {
+			l.dropped, l.droppedExpires = mp.p.Offset, mp.expires
 		}
-		if q.len() == 0 {
-			delete(mp.nsp.logs, k)
+		for l.q.len() > 0 && l.q.peek().gone {
+			l.q.pop()
+		}
+		if l.q.len() == 0 {
+			if l.droppedExpires > now {
+				m.emptied.push(l)
+			} else {
+				delete(mp.nsp.logs, k)
+			}
 		}
 	}
 }
@@ -161,7 +189,13 @@ func (m *MemoryRecoveryStore) dropPacketLocked(mp *memPacket) {
 // only: a later entry with a shorter ttl waits for those before it.
 func (m *MemoryRecoveryStore) expireLocked(now int64) {
 	for m.packets.len() > 0 && m.packets.peek().expires <= now {
-		m.dropPacketLocked(m.packets.pop())
+		m.dropPacketLocked(m.packets.pop(), now)
+	}
+	for m.emptied.len() > 0 && m.emptied.peek().droppedExpires <= now {
+		l := m.emptied.pop()
+		if l.q.len() == 0 && l.droppedExpires <= now && l.nsp.logs[l.key] == l {
+			delete(l.nsp.logs, l.key)
+		}
 	}
 	for m.sessions.len() > 0 {
 		ms := m.sessions.peek()
@@ -243,20 +277,24 @@ func (m *MemoryRecoveryStore) Missed(_ context.Context, nsp string, q MissedQuer
 	}
 	seen := map[*memPacket]bool{}
 	var out []*KeptPacket
-	for k, log := range n.logs {
+	for k, l := range n.logs {
 		if !k.all && !rooms[k.room] {
 			continue
 		}
 		after, known := q.After[k.node]
+		past := func(o Offset) bool {
+			if known {
+				return o.Seq > after.Seq
+			}
+			return o.Time >= q.NotBefore
+		}
+		if !l.dropped.IsZero() && l.droppedExpires > now && past(l.dropped) {
+			return nil, fmt.Errorf("%w: %s was dropped (MaxPackets %d)", ErrPacketsGone, l.dropped, m.opts.MaxPackets)
+		}
 		// The log is in Seq (and Time) order: find the first packet past
 		// the cut, then take what follows.
-		i := sort.Search(log.len(), func(i int) bool {
-			p := log.at(i).p
-			if known {
-				return p.Offset.Seq > after
-			}
-			return p.Offset.Time >= q.NotBefore
-		})
+		log := &l.q
+		i := sort.Search(log.len(), func(i int) bool { return past(log.at(i).p.Offset) })
 		for ; i < log.len(); i++ {
 			mp := log.at(i)
 			if mp.gone || mp.expires <= now || seen[mp] || !mp.p.For(q.Rooms) {

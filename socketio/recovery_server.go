@@ -45,8 +45,8 @@ type RecoveryStats struct {
 	// (never saved, expired, dropped, or taken already) or an offset it did
 	// not know; they got a new session.
 	Unknown uint64
-	// TooMany: clients that missed more than RecoveryOptions.MaxPackets;
-	// they got a new session.
+	// TooMany: clients that missed more than RecoveryOptions.MaxPackets,
+	// or packets the store had to drop; they got a new session.
 	TooMany uint64
 	// Failed: restores the store failed (error or RestoreTimeout); the
 	// client got a new session.
@@ -106,7 +106,7 @@ type nspRecovery struct {
 	pending *KeptPacket   // under pubMu: the packet being broadcast
 
 	seenMu sync.Mutex
-	seen   map[string]uint64 // other nodes: highest Seq delivered here
+	seen   map[string]Offset // other nodes: highest Seq delivered here
 
 	liveMu sync.Mutex
 	live   map[string]*Socket // connected sockets by pid
@@ -116,7 +116,7 @@ func newNspRecovery(srv *serverRecovery, n *Namespace) *nspRecovery {
 	if srv == nil {
 		return nil
 	}
-	return &nspRecovery{srv: srv, nsp: n, seen: map[string]uint64{}, live: map[string]*Socket{}}
+	return &nspRecovery{srv: srv, nsp: n, seen: map[string]Offset{}, live: map[string]*Socket{}}
 }
 
 // nextLocked numbers a packet of this node; pubMu is held.
@@ -234,8 +234,8 @@ func (r *nspRecovery) deliverLocal(a *InMemoryAdapter, p *parser.Packet, opts Br
 			r.mu.RLock()
 			defer func() {
 				r.seenMu.Lock()
-				if off.Seq > r.seen[off.Node] {
-					r.seen[off.Node] = off.Seq
+				if off.Seq > r.seen[off.Node].Seq {
+					r.seen[off.Node] = off
 				}
 				r.seenMu.Unlock()
 				r.mu.RUnlock()
@@ -385,12 +385,15 @@ func (r *nspRecovery) leave(s *Socket, reason string) {
 	sr.state, sr.sent, sr.replay, sr.held = recClosed, queue[sentPacket]{}, nil, nil
 	sr.mu.Unlock()
 	r.seenMu.Lock()
-	seen := make(map[string]uint64, len(r.seen)+1)
+	seen := make(map[string]Offset, len(r.seen)+1)
 	for k, v := range r.seen {
 		seen[k] = v
 	}
 	r.seenMu.Unlock()
-	seen[r.srv.node] = r.seq.Load()
+	// Nothing is numbered while the write lock is held.
+	if seq := r.seq.Load(); seq > 0 {
+		seen[r.srv.node] = Offset{Node: r.srv.node, Time: r.lastMs, Seq: seq}
+	}
 	r.mu.Unlock()
 
 	sess := &RecoverySession{
@@ -470,6 +473,12 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 	}
 	sess, err := o.Store.TakeSession(ctx, r.nsp.name, pid)
 	if err == nil && sess == nil {
+		// Saved by this node a moment ago, and still queued?
+		if err = o.Store.Sync(ctx); err == nil {
+			sess, err = o.Store.TakeSession(ctx, r.nsp.name, pid)
+		}
+	}
+	if err == nil && sess == nil {
 		// The client may have found its connection dead before this
 		// node did (no ping timeout yet): that connection is closed,
 		// which saves the session.
@@ -511,8 +520,8 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 	replay := append([]*KeptPacket(nil), sess.Sent[k+1:]...)
 	got := map[Offset]bool{}
 	floor := make(map[string]uint64, len(sess.Seen))
-	for node, seq := range sess.Seen {
-		floor[node] = seq
+	for node, o := range sess.Seen {
+		floor[node] = o.Seq
 	}
 	for _, p := range sess.Sent {
 		got[p.Offset] = true
@@ -529,9 +538,18 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 	// disconnection here: it has left its rooms, and Namespace.remove
 	// leaves this one in place.
 	// In the rooms before reading the store: a packet kept after the read
-	// reaches the socket live (held back until the replay is queued).
+	// reaches the socket live (held back until the replay is queued). This
+	// node's own packets from before are delivered nowhere: they must be
+	// readable (Sync); those of other nodes are kept before they are
+	// published, so one not read reaches this node after the join.
 	n.add(s)
 	n.adapter.AddAll(s.id, sess.Rooms)
+	err = o.Store.Sync(ctx)
+	if err != nil {
+		r.abandon(s)
+		r.srv.stats.failed.Add(1)
+		return nil, fmt.Errorf("%w: syncing the store: %w", errNotRecovered, err)
+	}
 	missed, err := o.Store.Missed(ctx, n.name, MissedQuery{
 		Rooms:     sess.Rooms,
 		After:     sess.Seen,
@@ -540,7 +558,11 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 	})
 	if err != nil {
 		r.abandon(s)
-		r.srv.stats.failed.Add(1)
+		if errors.Is(err, ErrPacketsGone) {
+			r.srv.stats.tooMany.Add(1)
+		} else {
+			r.srv.stats.failed.Add(1)
+		}
 		return nil, fmt.Errorf("%w: reading the missed packets: %w", errNotRecovered, err)
 	}
 	var more []*KeptPacket

@@ -14,6 +14,7 @@ package recoverytest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -33,6 +34,10 @@ type Harness struct {
 	// MaxSessions, when set, is the bound the stores were made with: the
 	// suite checks that the sessions saved first are dropped beyond it.
 	MaxSessions int
+	// MaxRoomPackets, when set, is a bound on the packets of one room
+	// the stores keep: the suite checks that a query needing dropped ones
+	// fails with socketio.ErrPacketsGone.
+	MaxRoomPackets int
 	// JSONData: the store keeps session data as JSON values (float64
 	// numbers, []any, map[string]any), as one outside the process does.
 	JSONData bool
@@ -52,6 +57,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("MissedCuts", func(t *testing.T) { testMissedCuts(t, h) })
 	t.Run("MissedLimit", func(t *testing.T) { testMissedLimit(t, h) })
 	t.Run("PacketsExpire", func(t *testing.T) { testPacketsExpire(t, h) })
+	t.Run("SyncMakesWritesReadable", func(t *testing.T) { testSync(t, h) })
+	if h.MaxRoomPackets > 0 {
+		t.Run("DroppedPacketsReported", func(t *testing.T) { testDropped(t, h) })
+	}
 	if h.MaxSessions > 0 {
 		t.Run("OldestSessionsDropped", func(t *testing.T) { testOldestDropped(t, h) })
 	}
@@ -119,6 +128,11 @@ func packet(n string, ms int64, seq uint64, rooms, except []string, body string,
 	}
 }
 
+// at is an offset of node n, for cuts.
+func at(n string, ms int64, seq uint64) socketio.Offset {
+	return socketio.Offset{Node: n, Time: ms, Seq: seq}
+}
+
 func session(pid string) *socketio.RecoverySession {
 	now := time.UnixMilli(time.Now().UnixMilli())
 	return &socketio.RecoverySession{
@@ -133,7 +147,7 @@ func session(pid string) *socketio.RecoverySession {
 			{Offset: socketio.Offset{Node: "b", Time: now.UnixMilli() - 1, Seq: 3}, Text: []byte(`2["c","b-1-3"]`)},
 		},
 		SentBefore: socketio.Offset{Node: "a", Time: now.UnixMilli() - 9, Seq: 6},
-		Seen:       map[string]uint64{"a": 9, "b": 3},
+		Seen:       map[string]socketio.Offset{"a": {Node: "a", Time: now.UnixMilli() - 2, Seq: 9}, "b": {Node: "b", Time: now.UnixMilli() - 1, Seq: 3}},
 	}
 }
 
@@ -229,7 +243,7 @@ func testNamespacesApart(t *testing.T, h Harness) {
 	if s, err := st.TakeSession(ctx(t), nsp+"/b", "p1"); err != nil || s != nil {
 		t.Fatalf("session of /a taken from /b: %v %v", s, err)
 	}
-	if ps, err := st.Missed(ctx(t), nsp+"/b", socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]uint64{}, Limit: 10}); err != nil || len(ps) != 0 {
+	if ps, err := st.Missed(ctx(t), nsp+"/b", socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]socketio.Offset{}, Limit: 10}); err != nil || len(ps) != 0 {
 		t.Fatalf("packets of /a read in /b: %v %v", ps, err)
 	}
 	take(t, st, nsp+"/a", "p1")
@@ -283,7 +297,7 @@ func testMissedRooms(t *testing.T, h Harness) {
 	st[0].Keep(nsp, packet(a, 1003, 7, []string{"sid1"}, nil, "me", []byte{1, 2, 3}), ttl)
 	st[0].Keep(nsp, packet(a, 1003, 8, []string{"a room with \"quotes\" and ü"}, nil, "odd name"), ttl)
 
-	q := socketio.MissedQuery{Rooms: []string{"sid1", "red", "blue"}, After: map[string]uint64{a: 0}, Limit: 100}
+	q := socketio.MissedQuery{Rooms: []string{"sid1", "red", "blue"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: 100}
 	ps := missed(t, st[1], nsp, q, []string{"red", "all", "red-or-blue", "me"})
 	if last := ps[len(ps)-1]; len(last.Attachments) != 1 || string(last.Attachments[0]) != "\x01\x02\x03" {
 		t.Fatalf("attachments %q", last.Attachments)
@@ -291,9 +305,9 @@ func testMissedRooms(t *testing.T, h Harness) {
 	if last := ps[len(ps)-1]; last.Offset != (socketio.Offset{Node: a, Time: 1003, Seq: 7}) || !slices.Equal(last.Rooms, []string{"sid1"}) {
 		t.Fatalf("packet %+v", last)
 	}
-	missed(t, st[1], nsp, socketio.MissedQuery{Rooms: []string{"sid2", "green"}, After: map[string]uint64{a: 0}, Limit: 100},
+	missed(t, st[1], nsp, socketio.MissedQuery{Rooms: []string{"sid2", "green"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: 100},
 		[]string{"green", "all", "all-but-blue"})
-	missed(t, st[0], nsp, socketio.MissedQuery{Rooms: []string{"sid3", "a room with \"quotes\" and ü"}, After: map[string]uint64{a: 0}, Limit: 100},
+	missed(t, st[0], nsp, socketio.MissedQuery{Rooms: []string{"sid3", "a room with \"quotes\" and ü"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: 100},
 		[]string{"all", "all-but-blue", "odd name"})
 }
 
@@ -309,9 +323,9 @@ func testMissedCuts(t *testing.T, h Harness) {
 		st[2].Keep(nsp, packet(c, ms, i, nil, nil, fmt.Sprint("c", i)), ttl)
 	}
 	// Known nodes: after their cut; c unknown: from NotBefore on.
-	missed(t, st[1], nsp, socketio.MissedQuery{Rooms: []string{"s", "r"}, After: map[string]uint64{a: 3, b: 5}, NotBefore: 10_040, Limit: 100},
+	missed(t, st[1], nsp, socketio.MissedQuery{Rooms: []string{"s", "r"}, After: map[string]socketio.Offset{a: at(a, 10_030, 3), b: at(b, 10_050, 5)}, NotBefore: 10_040, Limit: 100},
 		[]string{"a4", "a5", "c4", "c5"})
-	missed(t, st[2], nsp, socketio.MissedQuery{Rooms: []string{"s", "r"}, After: map[string]uint64{a: 0, b: 1, c: 4}, NotBefore: 0, Limit: 100},
+	missed(t, st[2], nsp, socketio.MissedQuery{Rooms: []string{"s", "r"}, After: map[string]socketio.Offset{a: at(a, 0, 0), b: at(b, 10_010, 1), c: at(c, 10_040, 4)}, NotBefore: 0, Limit: 100},
 		[]string{"a1", "a2", "a3", "a4", "a5", "b2", "b3", "b4", "b5", "c5"})
 }
 
@@ -322,9 +336,9 @@ func testMissedLimit(t *testing.T, h Harness) {
 	for i := uint64(1); i <= 20; i++ {
 		st.Keep(nsp, packet(a, 1000, i, []string{"r"}, nil, fmt.Sprint(i)), time.Minute)
 	}
-	missed(t, st, nsp, socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]uint64{a: 0}, Limit: 100}, []string{
+	missed(t, st, nsp, socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: 100}, []string{
 		"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"})
-	ps, err := st.Missed(ctx(t), nsp, socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]uint64{a: 0}, Limit: 5})
+	ps, err := st.Missed(ctx(t), nsp, socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +355,7 @@ func testPacketsExpire(t *testing.T, h Harness) {
 	st.Keep(nsp, packet(a, 1000, 1, []string{"r"}, nil, "short"), ttl)
 	kept := time.Now()
 	st.Keep(nsp, packet(a, 1000, 2, []string{"r"}, nil, "long"), time.Minute)
-	q := socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]uint64{a: 0}, Limit: 10}
+	q := socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: 10}
 	eventually(t, "the short packet to expire", func() error {
 		ps, err := st.Missed(ctx(t), nsp, q)
 		if err != nil {
@@ -371,6 +385,61 @@ func testOldestDropped(t *testing.T, h Harness) {
 	for i := 0; i < 3; i++ {
 		if s, err := st.TakeSession(ctx(t), nsp, fmt.Sprint("p", i)); err != nil || s != nil {
 			t.Fatalf("session p%d of %d (bound %d) still kept: %v", i, n, h.MaxSessions, err)
+		}
+	}
+}
+
+func testDropped(t *testing.T, h Harness) {
+	st := h.Nodes(t, 1)[0]
+	nsp := nsName(t)
+	a := node()
+	n := uint64(h.MaxRoomPackets + 5)
+	for i := uint64(1); i <= n; i++ {
+		st.Keep(nsp, packet(a, 1000, i, []string{"r"}, nil, fmt.Sprint(i)), time.Minute)
+	}
+	var want []string
+	for i := uint64(6); i <= n; i++ {
+		want = append(want, fmt.Sprint(i))
+	}
+	// Once all are written, the ones after the 6th are all there...
+	missed(t, st, nsp, socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 1000, 6)}, Limit: int(n)}, want[1:])
+	// ...and a query that needed the first ones fails. (A cut at the last
+	// one dropped, the 5th, may go either way: that session missed all
+	// that is kept.)
+	for _, q := range []socketio.MissedQuery{
+		{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 0, 0)}, Limit: int(n)},
+		{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 1000, 4)}, Limit: int(n)},
+		{Rooms: []string{"r"}, After: map[string]socketio.Offset{}, NotBefore: 0, Limit: int(n)},
+	} {
+		if _, err := st.Missed(ctx(t), nsp, q); !errors.Is(err, socketio.ErrPacketsGone) {
+			t.Fatalf("Missed(%+v): %v, want ErrPacketsGone", q, err)
+		}
+	}
+}
+
+// testSync: after Sync, what the node wrote before is read at once, from
+// any node.
+func testSync(t *testing.T, h Harness) {
+	st := h.Nodes(t, 2)
+	nsp := nsName(t)
+	a := node()
+	for round := 0; round < 20; round++ {
+		pid := fmt.Sprint("p", round)
+		for i := 1; i <= 10; i++ {
+			seq := uint64(round*10 + i)
+			st[0].Keep(nsp, packet(a, 1000, seq, []string{"r"}, nil, fmt.Sprint(seq)), time.Minute)
+		}
+		st[0].SaveSession(nsp, session(pid), time.Minute)
+		if err := st[0].Sync(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		s, err := st[1].TakeSession(ctx(t), nsp, pid)
+		if err != nil || s == nil {
+			t.Fatalf("round %d: session not read after Sync: %v", round, err)
+		}
+		ps, err := st[1].Missed(ctx(t), nsp, socketio.MissedQuery{Rooms: []string{"r"}, After: map[string]socketio.Offset{a: at(a, 1000, uint64(round*10))}, Limit: 100})
+		if err != nil || len(ps) != 10 {
+			t.Fatalf("round %d: %d packets read after Sync (%v), want 10", round, len(ps), err)
 		}
 	}
 }
