@@ -13,6 +13,13 @@
 // Requests to the other nodes time out after 2 s, as the Node twin's
 // requestsTimeout.
 //
+// With --recovery DURATION (0 or absent: off) connection state recovery is
+// on with that maximum disconnection duration, in memory, or in Redis with
+// --redis-url (any node of the cluster recovers a session); the events
+// "rooms" (ack: the socket's rooms, sorted) and "emit-many" (rooms, event,
+// count: the i-th of count events, with argument i, goes to rooms[i mod
+// len]) serve the recovery tests.
+//
 // It prints "listening <port>" on stdout once it accepts connections.
 package main
 
@@ -45,6 +52,7 @@ func main() {
 	name := flag.String("name", "go", "this node's name, the answer to whoami")
 	prefix := flag.String("redis-prefix", "socket.io", "channel prefix (Node's key / channelPrefix)")
 	sharded := flag.Bool("redis-sharded", false, "sharded Pub/Sub (createShardedAdapter's format)")
+	recovery := flag.Duration("recovery", 0, "connection state recovery with this maximum disconnection duration (0: off)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -66,6 +74,10 @@ func main() {
 		handler, shutdown = mux, eng.Shutdown
 	case "socket":
 		var adapter func(*socketio.Namespace) socketio.Adapter
+		var rec *socketio.RecoveryOptions
+		if *recovery > 0 {
+			rec = &socketio.RecoveryOptions{MaxDisconnectionDuration: *recovery}
+		}
 		var rdb *goredis.Client
 		if *redisURL != "" {
 			ropts, err := goredis.ParseURL(*redisURL)
@@ -74,14 +86,18 @@ func main() {
 				os.Exit(2)
 			}
 			rdb = goredis.NewClient(ropts)
-			adapter = redisadapter.New(rdb, redisadapter.Options{
+			cluster := redisadapter.New(rdb, redisadapter.Options{
 				Prefix:          *prefix,
 				Sharded:         *sharded,
 				RequestsTimeout: requestsTimeout,
 				Logger:          log,
-			}).Adapter
+			})
+			adapter = cluster.Adapter
+			if rec != nil {
+				rec.Store = cluster.RecoveryStore(redisadapter.RecoveryStoreOptions{})
+			}
 		}
-		srv := NewSocketServer(log, adapter, *name)
+		srv := NewSocketServer(log, adapter, *name, rec)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := srv.Run(ctx)
 		cancel()
@@ -137,8 +153,8 @@ func (e echo) OnClose(string)              {}
 const requestsTimeout = 2 * time.Second
 
 // NewSocketServer builds the socket-mode server; adapter nil means one
-// node in memory. name answers "whoami".
-func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string) *socketio.Server {
+// node in memory. name answers "whoami". rec nil: recovery off.
+func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string, rec *socketio.RecoveryOptions) *socketio.Server {
 	srv := socketio.NewServer(socketio.Options{
 		PingInterval:   300 * time.Millisecond,
 		PingTimeout:    200 * time.Millisecond,
@@ -146,6 +162,7 @@ func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketi
 		ConnectTimeout: time.Second,
 		CORS:           &engineio.CORS{Origins: []string{"*"}},
 		Adapter:        adapter,
+		Recovery:       rec,
 		Logger:         log,
 	})
 	onConnection := func(s *socketio.Socket) {
@@ -178,6 +195,25 @@ func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketi
 			}
 		})
 		s.On("kick", func(*socketio.Event) { s.Disconnect(false) })
+		// Recovery tests.
+		s.On("rooms", func(e *socketio.Event) {
+			if e.HasAck() {
+				_ = e.Ack(s.Rooms()) // sorted
+			}
+		})
+		s.On("emit-many", func(e *socketio.Event) {
+			rooms, _ := arg(e, 0).([]any)
+			event, _ := arg(e, 1).(string)
+			count, _ := arg(e, 2).(float64)
+			for i := 0; i < int(count) && len(rooms) > 0; i++ {
+				if room, ok := rooms[i%len(rooms)].(string); ok {
+					_ = nsp.To(room).Emit(event, i)
+				}
+			}
+			if e.HasAck() {
+				_ = e.Ack()
+			}
+		})
 		s.On("ask", func(e *socketio.Event) {
 			args := e.Args
 			go func() {

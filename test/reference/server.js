@@ -2,7 +2,10 @@
 // socket.io / engine.io servers configured and behaving the same way, so every
 // test in this repository can be run against the reference as well as ours.
 //
-//   node server.js --mode engine|socket --addr 127.0.0.1:PORT
+//   node server.js --mode engine|socket --addr 127.0.0.1:PORT [--recovery DURATION]
+//
+// --recovery (as "1500ms", "2s", "2m"; 0 or absent: off) turns on
+// connectionStateRecovery with that maxDisconnectionDuration.
 //
 // Prints "listening <port>" on stdout once ready.
 'use strict';
@@ -22,6 +25,18 @@ const opts = {
   connectTimeout: 1000,
   cors: { origin: '*' },
 };
+
+// A Go-style duration ("1500ms", "2s", "2m") in milliseconds.
+function durationMs(s) {
+  if (!s || s === '0') return 0;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(s || '0ms');
+  if (!m) throw new Error(`bad duration ${s}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2]];
+}
+const recoveryMs = durationMs(arg('recovery', '0ms'));
+if (recoveryMs > 0) {
+  opts.connectionStateRecovery = { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true };
+}
 
 const httpServer = http.createServer();
 
@@ -45,6 +60,12 @@ if (mode === 'engine') {
     socket.on('join', (room, ack) => { socket.join(room); if (typeof ack === 'function') ack(); });
     socket.on('to-room', (room, event, ...args) => socket.nsp.to(room).emit(event, ...args));
     socket.on('kick', () => socket.disconnect());
+    // Recovery tests.
+    socket.on('rooms', (ack) => ack([...socket.rooms].sort()));
+    socket.on('emit-many', (rooms, event, count, ack) => {
+      for (let i = 0; i < count; i++) socket.nsp.to(rooms[i % rooms.length]).emit(event, i);
+      if (typeof ack === 'function') ack();
+    });
     socket.on('ask', (...args) => {
       socket.timeout(5000).emit('question', ...args, (err, ...reply) => {
         if (err) socket.emit('answer-timeout');
