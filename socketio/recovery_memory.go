@@ -320,8 +320,6 @@ func (q *queue[T]) len() int          { return len(q.items) - q.head }
 func (q *queue[T]) peek() T           { return q.items[q.head] }
 func (q *queue[T]) at(i int) T        { return q.items[q.head+i] }
 func (q *queue[T]) push(v T)          { q.items = append(q.items, v) }
-func (q *queue[T]) reset()            { q.items, q.head = nil, 0 }
-func (q *queue[T]) all() []T          { return q.items[q.head:] }
 func (q *queue[T]) compactable() bool { return q.head > 32 && q.head*2 > len(q.items) }
 
 func (q *queue[T]) pop() T {
