@@ -192,3 +192,62 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// untilRoomOf reads until a "room" event with n players and returns the
+// names of the events read on the way.
+func (c *recClient) untilRoomOf(n int) []string {
+	c.t.Helper()
+	from := len(c.log)
+	p := "42" + c.nsp + `,["room",`
+	for {
+		f := c.next()
+		if !strings.HasPrefix(f, p) {
+			continue
+		}
+		var args []map[string]any
+		_ = json.Unmarshal([]byte("["+f[len(p):]), &args)
+		if ps, _ := args[0]["players"].([]any); len(ps) == n {
+			return append([]string(nil), c.log[from:]...)
+		}
+	}
+}
+
+// TestRecoveredGoldPlayerNoBoard: /gold. Recovered, a player gets the
+// missed events and no "board"; as a new session, the "board" catch-up.
+func TestRecoveredGoldPlayerNoBoard(t *testing.T) {
+	for _, recovered := range []bool{true, false} {
+		t.Run(fmt.Sprint("recovered=", recovered), func(t *testing.T) {
+			app, hs := newTestApp(t)
+			a := dialGame(t, hs, "/gold", map[string]any{"name": "ann"})
+			b := dialGame(t, hs, "/gold", map[string]any{"name": "bob"})
+			token := a.welcomeToken()
+			b.welcomeToken()
+			a.emit(1, "join", `{"size":2}`)
+			a.until("board")
+			b.emit(1, "join", `{"size":2}`)
+			b.until("board")
+			a.until("turn")
+			auth := map[string]any{"name": "ann", "token": token}
+			if recovered {
+				auth["pid"], auth["offset"] = a.pid, a.lastOffset
+			}
+			a.ws.Close()
+			waitFor(t, "ann's disconnection", func() bool { return app.io.RecoveryStats().Saved == 1 })
+			b.until("turn") // ann's turn passes to bob
+
+			a2 := dialGame(t, hs, "/gold", auth)
+			if (a2.sid == a.sid) != recovered {
+				t.Fatalf("sid %s, was %s", a2.sid, a.sid)
+			}
+			b.untilRoomOf(2) // ann is back (roster change)
+			b.emit(2, "leave", `{}`)
+			got := a2.untilRoomOf(1) // after anything ann's return sent
+			if recovered && count(got, "board") != 0 {
+				t.Fatalf("recovered: events %v, want no board", got)
+			}
+			if !recovered && count(got, "board") != 1 {
+				t.Fatalf("new session: events %v, want the board catch-up", got)
+			}
+		})
+	}
+}
