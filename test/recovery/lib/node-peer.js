@@ -17,5 +17,9 @@ const io = new Server(httpServer, { adapter: createAdapter(pub, sub) });
 io.on('connection', (socket) => {
   socket.on('join', (room, ack) => { socket.join(room); ack(); });
 });
-httpServer.listen(0, '127.0.0.1', () => console.log('listening ' + httpServer.address().port));
+// Ready only once the adapter's subscriptions are: they went first on the subscriber
+// connection, and Redis answers one connection in order, so this one's answer follows theirs.
+sub.psubscribe('rpsio-peer-ready-probe').then(() => {
+  httpServer.listen(0, '127.0.0.1', () => console.log('listening ' + httpServer.address().port));
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
