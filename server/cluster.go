@@ -52,7 +52,13 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 		c.nodeID = host + "-" + hex.EncodeToString(b[:])
 	}
 	c.adapter = goredis.NewClient(ropts)
-	opts.Adapter = redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter")}).Adapter
+	ad := redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter")})
+	opts.Adapter = ad.Adapter
+	// Recovered sessions and missed packets live in Redis, written in order
+	// with the adapter's publishes, so a client recovers through any node.
+	if opts.Recovery != nil {
+		opts.Recovery.Store = ad.RecoveryStore(redisadapter.RecoveryStoreOptions{})
+	}
 
 	// The store's and presence's own client: every call bounded by
 	// --redis-timeout, connections included, so that players get

@@ -128,11 +128,15 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 	gameName := g.rules.Name()
 	g.players.arrive(s, gameName, playerID, name)
 
-	// Back within the grace (through this node or another): the seat is
-	// still ours; the manager catches the player up (room, then the game's
-	// catch-up events) in order with the room's other events.
+	// Back within the grace (through this node or another): the seat is still ours; the manager catches
+	// the player up (room, then the game's catch-up events) in order with
+	// the room's other events. A recovered socket got every event it
+	// missed: no catch-up, and its room channels are derived again from
+	// the room store (resume.go).
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
+	if s.Recovered() {
+		g.resume(ctx, s, playerID)
+	} else if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
 		g.log.Warn("reconnect failed", "player", playerID, "err", err)
 		g.players.recheck(gameName, playerID) // marked connected once the store answers
 	}

@@ -27,6 +27,12 @@ type BroadcastOptions struct {
 	Rooms  []string
 	Except []string
 	Flags  BroadcastFlags
+	// Offset is the connection state recovery offset of the packet (its
+	// text form; empty when it is not kept). The packet's data never
+	// holds it: the local delivery appends it. A multi-node adapter
+	// carries it to the other nodes beside the packet and sets it on what
+	// it receives (see Options.Recovery).
+	Offset string
 }
 
 // SocketInfo describes a socket, possibly on another node.
@@ -289,6 +295,9 @@ func (a *InMemoryAdapter) LocalSockets(opts BroadcastOptions) []*Socket {
 // Broadcast implements Adapter: the packet is encoded once and queued on
 // each selected connection without waiting for any of them.
 func (a *InMemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
+	if r := a.nsp.rec; r != nil {
+		return r.deliverLocal(a, p, opts)
+	}
 	text, atts, err := parser.Encode(p)
 	if err != nil {
 		return err

@@ -75,6 +75,10 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 		if err != nil {
 			return err
 		}
+		if n.rec != nil && !b.opts.Flags.Volatile {
+			errs = append(errs, n.rec.broadcast(p, b.opts))
+			continue
+		}
 		errs = append(errs, n.adapter.Broadcast(p, b.opts))
 	}
 	return errors.Join(errs...)

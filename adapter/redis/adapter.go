@@ -163,11 +163,17 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 		return a.publishSharded(shBroadcast, a.broadcastData(p, opts, ""))
 	}
 	rooms := unique(opts.Rooms)
-	msg, err := notepack.Marshal([]any{
+	arr := []any{
 		a.uid,
 		notepack.Map{{Key: "type", Value: int(parser.Event)}, {Key: "data", Value: p.Data}, {Key: "nsp", Value: a.name}},
 		notepack.Map{{Key: "rooms", Value: rooms}, {Key: "except", Value: unique(opts.Except)}, {Key: "flags", Value: flagsMap(opts.Flags, true)}},
-	})
+	}
+	if opts.Offset != "" {
+		// Connection state recovery: beside the packet, where Node's
+		// [uid, packet, opts] destructuring does not look.
+		arr = append(arr, opts.Offset)
+	}
+	msg, err := notepack.Marshal(arr)
 	if err != nil {
 		return fmt.Errorf("redis adapter: encoding a broadcast: %w", err)
 	}
@@ -233,6 +239,9 @@ func (a *nspAdapter) handleBroadcast(b []byte) error {
 		return err
 	}
 	opts.Flags.Timeout = 0
+	if len(arr) > 3 {
+		opts.Offset, _ = arr[3].(string) // an rpsio peer's recovery offset
+	}
 	return a.InMemoryAdapter.Broadcast(p, opts)
 }
 

@@ -162,6 +162,12 @@ type pubItem struct {
 	queued  int64 // when publish queued it: nanoseconds since Cluster.epoch
 	sharded bool
 	kind    pubKind
+	// cmds, when set, queues other commands instead (the recovery store's
+	// writes, which must reach Redis in order with the publishes).
+	cmds func(ctx context.Context, p goredis.Pipeliner)
+	// done, when set, is closed once the pipeline holding the item has
+	// been sent and answered (or the item dropped).
+	done chan struct{}
 }
 
 // pubKind is what a published message is, for Metrics.ObservePublish.
@@ -594,10 +600,19 @@ func (c *Cluster) publish(kind pubKind, channel string, payload []byte) error {
 		c.publishDropped.Add(1)
 		return ErrNotRunning
 	}
+	return c.enqueue(r, pubItem{channel: channel, payload: payload, sharded: c.opts.Sharded, kind: kind})
+}
+
+// enqueue queues an item for the writer; a full queue drops it.
+func (c *Cluster) enqueue(r *runState, it pubItem) error {
+	it.queued = int64(time.Since(c.epoch))
 	select {
-	case r.pubq <- pubItem{channel: channel, payload: payload, queued: int64(time.Since(c.epoch)), sharded: c.opts.Sharded, kind: kind}:
+	case r.pubq <- it:
 		return nil
 	default:
+		if it.done != nil {
+			close(it.done)
+		}
 		c.publishDropped.Add(1)
 		if !r.dropLogged.Swap(true) {
 			c.log.Warn("redis adapter: publish queue full, dropping messages (counted in Stats.PublishDropped)",
@@ -655,11 +670,25 @@ func (c *Cluster) writer(r *runState) {
 // flush publishes batch, retrying after connection errors (the queue
 // fills meanwhile, and then drops) until it goes through or the run ends.
 func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
+	defer func() {
+		for _, it := range batch {
+			if it.done != nil {
+				close(it.done)
+			}
+		}
+	}()
 	backoff := 50 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
 		_, err := c.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 			for _, it := range batch {
+				if it.done != nil && it.cmds == nil && it.channel == "" {
+					continue // a marker
+				}
+				if it.cmds != nil {
+					it.cmds(ctx, p)
+					continue
+				}
 				if it.sharded {
 					p.SPublish(ctx, it.channel, it.payload)
 				} else {
@@ -670,7 +699,13 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 		})
 		cancel()
 		if err == nil {
-			c.published.Add(uint64(len(batch)))
+			n := 0
+			for _, it := range batch {
+				if it.cmds == nil && it.channel != "" {
+					n++
+				}
+			}
+			c.published.Add(uint64(n))
 			c.observePublish(batch, nil)
 			if r.publishFailing.Swap(false) {
 				c.log.Info("redis adapter: publishing again")
@@ -711,6 +746,9 @@ func (c *Cluster) observePublish(batch []pubItem, err error) {
 	var n [numPubKinds]int
 	var first [numPubKinds]int64
 	for i := range batch {
+		if batch[i].cmds != nil || batch[i].channel == "" {
+			continue // the recovery store's writes and markers are not publishes
+		}
 		k := batch[i].kind
 		if n[k] == 0 {
 			first[k] = batch[i].queued

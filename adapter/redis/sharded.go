@@ -185,6 +185,9 @@ func (a *nspAdapter) broadcastData(p *parser.Packet, o socketio.BroadcastOptions
 	d := notepack.Map{{Key: "packet", Value: notepack.Map{{Key: "type", Value: int(parser.Event)}, {Key: "data", Value: p.Data}}}}
 	if requestID != "" {
 		d = append(d, notepack.Field{Key: "requestId", Value: requestID})
+	} else if o.Offset != "" {
+		// Connection state recovery: a key Node's ClusterAdapter does not read.
+		d = append(d, notepack.Field{Key: "rpsioOffset", Value: o.Offset})
 	}
 	return append(d, notepack.Field{Key: "opts", Value: a.shardedOpts(o)})
 }
@@ -324,6 +327,7 @@ func (a *nspAdapter) onShardedRequest(msg map[string]any) error {
 		}
 		if !withAck {
 			opts.Flags.Timeout = 0
+			opts.Offset, _ = data["rpsioOffset"].(string)
 			return a.InMemoryAdapter.Broadcast(p, opts)
 		}
 		if opts.Flags.Timeout <= 0 {

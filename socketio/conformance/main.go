@@ -18,6 +18,13 @@
 // as it does the Node twin). --pprof-addr serves net/http/pprof on another
 // address, for profiling it under a benchmark's load.
 //
+// With --recovery DURATION (0 or absent: off) connection state recovery is
+// on with that maximum disconnection duration, in memory, or in Redis with
+// --redis-url (any node of the cluster recovers a session); the events
+// "rooms" (ack: the socket's rooms, sorted) and "emit-many" (rooms, event,
+// count: the i-th of count events, with argument i, goes to rooms[i mod
+// len]) serve the recovery tests.
+//
 // It prints "listening <port>" on stdout once it accepts connections.
 // SIGUSR2 runs a full collection and prints "gc done" (bench/load reads
 // memory after it).
@@ -58,6 +65,7 @@ func main() {
 	pingInterval := flag.Duration("ping-interval", 300*time.Millisecond, "Engine.IO ping interval (the test contract's by default)")
 	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "Engine.IO ping timeout (the test contract's by default)")
 	pprofAddr := flag.String("pprof-addr", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off by default")
+	recovery := flag.Duration("recovery", 0, "connection state recovery with this maximum disconnection duration (0: off)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *pingInterval <= 0 || *pingTimeout <= 0 {
@@ -104,6 +112,10 @@ func main() {
 		handler, shutdown = mux, eng.Shutdown
 	case "socket":
 		var adapter func(*socketio.Namespace) socketio.Adapter
+		var rec *socketio.RecoveryOptions
+		if *recovery > 0 {
+			rec = &socketio.RecoveryOptions{MaxDisconnectionDuration: *recovery}
+		}
 		var rdb *goredis.Client
 		if *redisURL != "" {
 			ropts, err := goredis.ParseURL(*redisURL)
@@ -112,14 +124,18 @@ func main() {
 				os.Exit(2)
 			}
 			rdb = goredis.NewClient(ropts)
-			adapter = redisadapter.New(rdb, redisadapter.Options{
+			cluster := redisadapter.New(rdb, redisadapter.Options{
 				Prefix:          *prefix,
 				Sharded:         *sharded,
 				RequestsTimeout: requestsTimeout,
 				Logger:          log,
-			}).Adapter
+			})
+			adapter = cluster.Adapter
+			if rec != nil {
+				rec.Store = cluster.RecoveryStore(redisadapter.RecoveryStoreOptions{})
+			}
 		}
-		srv := NewSocketServer(log, adapter, *name, hb)
+		srv := NewSocketServer(log, adapter, *name, hb, rec)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := srv.Run(ctx)
 		cancel()
@@ -196,8 +212,8 @@ func servePprof(addr string) {
 }
 
 // NewSocketServer builds the socket-mode server; adapter nil means one
-// node in memory. name answers "whoami".
-func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string, hb heartbeat) *socketio.Server {
+// node in memory. name answers "whoami". rec nil: recovery off.
+func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string, hb heartbeat, rec *socketio.RecoveryOptions) *socketio.Server {
 	srv := socketio.NewServer(socketio.Options{
 		PingInterval:   hb.interval,
 		PingTimeout:    hb.timeout,
@@ -205,6 +221,7 @@ func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketi
 		ConnectTimeout: time.Second,
 		CORS:           &engineio.CORS{Origins: []string{"*"}},
 		Adapter:        adapter,
+		Recovery:       rec,
 		Logger:         log,
 	})
 	onConnection := func(s *socketio.Socket) {
@@ -237,6 +254,25 @@ func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketi
 			}
 		})
 		s.On("kick", func(*socketio.Event) { s.Disconnect(false) })
+		// Recovery tests.
+		s.On("rooms", func(e *socketio.Event) {
+			if e.HasAck() {
+				_ = e.Ack(s.Rooms()) // sorted
+			}
+		})
+		s.On("emit-many", func(e *socketio.Event) {
+			rooms, _ := arg(e, 0).([]any)
+			event, _ := arg(e, 1).(string)
+			count, _ := arg(e, 2).(float64)
+			for i := 0; i < int(count) && len(rooms) > 0; i++ {
+				if room, ok := rooms[i%len(rooms)].(string); ok {
+					_ = nsp.To(room).Emit(event, i)
+				}
+			}
+			if e.HasAck() {
+				_ = e.Ack()
+			}
+		})
 		s.On("ask", func(e *socketio.Event) {
 			args := e.Args
 			go func() {

@@ -2,7 +2,10 @@
 // socket.io / engine.io servers configured and behaving the same way, so every
 // test in this repository can be run against the reference as well as ours.
 //
-//   node server.js --mode engine|socket --addr 127.0.0.1:PORT [--ping-interval 300ms --ping-timeout 200ms]
+//   node server.js --mode engine|socket --addr 127.0.0.1:PORT [--ping-interval 300ms --ping-timeout 200ms] [--recovery DURATION]
+//
+// --recovery (as "1500ms", "2s", "2m"; 0 or absent: off) turns on
+// connectionStateRecovery with that maxDisconnectionDuration.
 //
 // Prints "listening <port>" on stdout once ready.
 //
@@ -44,6 +47,7 @@ function arg(name, def) {
 }
 // A Go-style duration ("300ms", "25s", "1m") in milliseconds.
 function durationMs(s) {
+  if (s === '0' || s === 0) return 0;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(s));
   if (!m) throw new Error(`bad duration ${s}`);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2]];
@@ -97,6 +101,12 @@ async function redisAdapter(url) {
   return { adapter, barrier };
 }
 
+const recoveryMs = durationMs(arg('recovery', '0ms'));
+if (recoveryMs > 0) {
+  opts.connectionStateRecovery = { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true };
+}
+
+
 function serveSocketIO(io) {
   const onConnection = (socket) => {
     const nsp = socket.nsp;
@@ -111,6 +121,12 @@ function serveSocketIO(io) {
     socket.on('leave', (room, ack) => { socket.leave(room); if (typeof ack === 'function') ack(); });
     socket.on('to-room', (room, event, ...args) => nsp.to(room).emit(event, ...args));
     socket.on('kick', () => socket.disconnect());
+    // Recovery tests.
+    socket.on('rooms', (ack) => ack([...socket.rooms].sort()));
+    socket.on('emit-many', (rooms, event, count, ack) => {
+      for (let i = 0; i < count; i++) socket.nsp.to(rooms[i % rooms.length]).emit(event, i);
+      if (typeof ack === 'function') ack();
+    });
     socket.on('ask', (...args) => {
       socket.timeout(5000).emit('question', ...args, (err, ...reply) => {
         if (err) socket.emit('answer-timeout');
