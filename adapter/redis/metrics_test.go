@@ -431,7 +431,7 @@ func TestMetricsNoAllocation(t *testing.T) {
 	}
 	batch := make([]pubItem, 256)
 	for i := range batch {
-		batch[i] = pubItem{kind: pubKind(i % int(numPubKinds)), queued: int64(i)}
+		batch[i] = pubItem{channel: "socket.io#/#", kind: pubKind(i % int(numPubKinds)), queued: int64(i)}
 	}
 	if n := testing.AllocsPerRun(100, func() { c.observePublish(batch, nil) }); n != 0 {
 		t.Errorf("observePublish: %v allocations", n)
