@@ -101,6 +101,18 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("recovery window %v, want the grace", c.RecoveryWindow)
 				}
 			}},
+		{name: "recovery window off by default in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 0 {
+					t.Fatalf("recovery window %v, want off", c.RecoveryWindow)
+				}
+			}},
+		{name: "recovery window opted in in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s", "--recovery-window", "20s"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 20*time.Second {
+					t.Fatalf("recovery window %v, want 20s", c.RecoveryWindow)
+				}
+			}},
 		{name: "recovery window from env, off with 0", env: map[string]string{"RPSIO_RECOVERY_WINDOW": "0"},
 			check: func(t *testing.T, c Config) {
 				if c.RecoveryWindow != 0 || recoveryOptions(c, nil) != nil {
