@@ -287,15 +287,17 @@ func (s *Session) heartbeat(gen uint64) {
 	_ = s.Send(Packet{Type: Ping})
 }
 
-// postponeExpiry moves a pending expiry of generation gen to at and
-// reports whether it did (false: the entry is a ping or stale).
+// postponeExpiry moves the wheel's pending expiry of generation gen to at
+// and reports whether it did (false: the entry is a ping or stale). The
+// deadline itself stays: a request that finds it passed still ends the
+// session (expire), only the wheel gives a stalled server's readers time.
 func (s *Session) postponeExpiry(gen uint64, at time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if gen != s.hbGen || s.closed || s.hbKind != hbExpire {
 		return false
 	}
-	s.armDeadlineLocked(at)
+	s.scheduleLocked(hbExpire, at)
 	return true
 }
 
