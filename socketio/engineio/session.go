@@ -43,6 +43,7 @@ type Session struct {
 	hbKind       uint8     // what the next heartbeat does: hbPing or hbExpire
 	hbAt         time.Time // when it is due (the wheel may run it a tick later)
 	hbScheduled  bool      // counted as live by the server's wheel
+	hbRef        *hbRef    // what the wheel's entries point to; cleared on close
 
 	wake chan struct{} // cap 1: the queue or the state changed
 	done chan struct{} // closed when the session closes
@@ -181,6 +182,9 @@ func (s *Session) Close(reason string) {
 	if s.hbScheduled {
 		s.hbScheduled = false
 		s.srv.wheel.remove()
+	}
+	if s.hbRef != nil {
+		s.hbRef.s.Store(nil)
 	}
 	// Counted while s.mu is held: a Shutdown closing this session at the
 	// same time finds it closed only after this, so before its Wait.
