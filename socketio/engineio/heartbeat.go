@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,10 +32,15 @@ type wheel struct {
 }
 
 type wheelEntry struct {
-	s   *Session
+	ref *hbRef
 	gen uint64
 	at  int64 // tick at which it is due
 }
+
+// hbRef is what wheel entries point to: a closed session clears it, so
+// that its stale entries (up to a ping interval and timeout of them) do
+// not keep the whole session alive.
+type hbRef struct{ s atomic.Pointer[Session] }
 
 // newWheel sizes the wheel for the heartbeat settings: a tick of a
 // twentieth of the shorter of the two (5 ms to 250 ms), and enough slots to
@@ -56,7 +62,11 @@ func (w *wheel) schedule(s *Session, gen uint64, at time.Time, added bool) {
 		t = w.now + 1
 	}
 	i := t % int64(len(w.slots))
-	w.slots[i] = append(w.slots[i], wheelEntry{s, gen, t})
+	if s.hbRef == nil {
+		s.hbRef = &hbRef{}
+		s.hbRef.s.Store(s)
+	}
+	w.slots[i] = append(w.slots[i], wheelEntry{s.hbRef, gen, t})
 	if added {
 		w.live++
 	}
@@ -114,20 +124,24 @@ func (w *wheel) run() {
 			w.spare = nil
 			w.mu.Unlock()
 			for _, e := range due {
+				sess := e.ref.s.Load()
+				if sess == nil {
+					continue // closed
+				}
 				if e.at > w.now {
 					// Scheduled a full turn ahead (a deadline past the
 					// wheel's span): back in for later.
-					e.s.mu.Lock()
-					if e.gen == e.s.hbGen && !e.s.closed {
-						w.schedule(e.s, e.gen, w.start.Add(time.Duration(e.at)*w.tick), false)
+					sess.mu.Lock()
+					if e.gen == sess.hbGen && !sess.closed {
+						w.schedule(sess, e.gen, w.start.Add(time.Duration(e.at)*w.tick), false)
 					}
-					e.s.mu.Unlock()
+					sess.mu.Unlock()
 					continue
 				}
-				if late && e.s.postponeExpiry(e.gen, w.start.Add(time.Duration(target+lateTicks)*w.tick)) {
+				if late && sess.postponeExpiry(e.gen, w.start.Add(time.Duration(target+lateTicks)*w.tick)) {
 					continue
 				}
-				e.s.heartbeat(e.gen)
+				sess.heartbeat(e.gen)
 			}
 			clear(due)
 			w.mu.Lock()

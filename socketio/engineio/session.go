@@ -43,6 +43,7 @@ type Session struct {
 	hbKind       uint8     // what the next heartbeat does: hbPing or hbExpire
 	hbAt         time.Time // when it is due (the wheel may run it a tick later)
 	hbScheduled  bool      // counted as live by the server's wheel
+	hbRef        *hbRef    // what the wheel's entries point to; cleared on close
 
 	wake chan struct{} // cap 1: the queue or the state changed
 	done chan struct{} // closed when the session closes
@@ -182,6 +183,9 @@ func (s *Session) Close(reason string) {
 		s.hbScheduled = false
 		s.srv.wheel.remove()
 	}
+	if s.hbRef != nil {
+		s.hbRef.s.Store(nil)
+	}
 	// Counted while s.mu is held: a Shutdown closing this session at the
 	// same time finds it closed only after this, so before its Wait.
 	s.srv.wg.Add(1)
@@ -288,15 +292,17 @@ func (s *Session) heartbeat(gen uint64) {
 	_ = s.Send(Packet{Type: Ping})
 }
 
-// postponeExpiry moves a pending expiry of generation gen to at and
-// reports whether it did (false: the entry is a ping or stale).
+// postponeExpiry moves the wheel's pending expiry of generation gen to at
+// and reports whether it did (false: the entry is a ping or stale). The
+// deadline itself stays: a request that finds it passed still ends the
+// session (expire), only the wheel gives a stalled server's readers time.
 func (s *Session) postponeExpiry(gen uint64, at time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if gen != s.hbGen || s.closed || s.hbKind != hbExpire {
 		return false
 	}
-	s.armDeadlineLocked(at)
+	s.scheduleLocked(hbExpire, at)
 	return true
 }
 
