@@ -146,8 +146,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 	if err := t.finish(); err != nil {
 		return nil, err
 	}
-	rt := m.runtime(r.ID)
-	rt.mu.Lock()
+	rt := m.lockRT(r.ID)
 	if err := m.store.CreateIfNoneWaiting(ctx, r); err != nil {
 		m.forget(rt)
 		rt.mu.Unlock()
@@ -466,12 +465,19 @@ func (m *Manager) Sweep(ctx context.Context) error {
 	// A few batches at most: a room that keeps failing is listed again.
 	for range 10 {
 		ids, err := m.store.Due(ctx, now.Add(-m.delay), DefaultSweepLimit)
+		m.noteErr(err)
 		if err != nil {
 			return fmt.Errorf("sweep: %w", err)
+		}
+		if !m.heldUntil(now).IsZero() {
+			// The store was down a moment ago (Options.RecoveryHold): this
+			// sweep only checked it answers.
+			return nil
 		}
 		for _, id := range ids {
 			if claimer != nil {
 				ok, err := claimer.Claim(ctx, id, ttl)
+				m.noteErr(err)
 				if err != nil {
 					errs = append(errs, err)
 					break

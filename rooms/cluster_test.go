@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -184,4 +185,67 @@ func TestPresent(t *testing.T) {
 	e.quiet()
 	wantCode(t, e.m.Present(ctx(t), rps.Name, "zz"), rooms.ErrNotInRoom, "not_in_room")
 	wantCode(t, e.m.Present(ctx(t), "chess", "a"), rooms.ErrBadRequest, "bad_request")
+}
+
+// TestRuntimesCollected: a node forgets the rooms that another node
+// deleted (it is not told) once it has nothing armed or queued for them.
+func TestRuntimesCollected(t *testing.T) {
+	clock := roomstest.NewClock(time.Time{})
+	store := rooms.NewMemoryStore()
+	rec := roomstest.NewRecorder()
+	a := newNode(t, store, clock, rec, 500*time.Millisecond, 500*time.Millisecond)
+	b := newNode(t, store, clock, rec, 500*time.Millisecond, 500*time.Millisecond)
+	c := context.Background()
+	for i := range 10 {
+		p, q := fmt.Sprint("p", i), fmt.Sprint("q", i)
+		if _, err := a.Join(c, rps.Name, p, "", rooms.JoinOptions{Size: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Join(c, rps.Name, q, "", rooms.JoinOptions{Size: 2}); err != nil {
+			t.Fatal(err)
+		}
+		for _, player := range []string{p, q} {
+			if err := b.Leave(c, rps.Name, player); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := a.RuntimesForTest(); n != 10 {
+		t.Fatalf("a keeps %d runtimes before collecting, want 10", n)
+	}
+	clock.Advance(time.Second) // a sweep, then the collection
+	if n := a.RuntimesForTest(); n != 0 {
+		t.Fatalf("a keeps %d runtimes of deleted rooms", n)
+	}
+	if n := b.RuntimesForTest(); n != 0 {
+		t.Fatalf("b keeps %d runtimes", n)
+	}
+	// A room still playing keeps its timer's runtime on the node that
+	// armed it, and works after the others were collected.
+	if _, err := a.Join(c, rps.Name, "x", "", rooms.JoinOptions{Size: 2}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Join(c, rps.Name, "y", "", rooms.JoinOptions{Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	if a.RuntimesForTest() != 0 || b.RuntimesForTest() != 1 {
+		t.Fatalf("runtimes a %d, b %d", a.RuntimesForTest(), b.RuntimesForTest())
+	}
+	if err := a.Act(c, rps.Name, "x", rps.Choose(1, "rock")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Act(c, rps.Name, "y", rps.Choose(1, "rock")); err != nil {
+		t.Fatal(err)
+	}
+	results := 0
+	for _, ev := range rec.Events() {
+		if ev.Name == rps.EventResult && ev.RoomID == st.RoomID {
+			results++
+		}
+	}
+	if results != 1 {
+		t.Fatalf("%d results", results)
+	}
 }

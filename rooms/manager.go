@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,10 @@ type Manager struct {
 	grace  time.Duration
 	sweep  time.Duration
 	delay  time.Duration // Options.SweepDelay
+	hold   time.Duration // Options.RecoveryHold
+	// unavailable is when a store call last failed with ErrUnavailable
+	// (Unix ns; 0: never), for RecoveryHold.
+	unavailable atomic.Int64
 
 	// ctx is passed to the notifier; cancel is called by Shutdown.
 	ctx    context.Context
@@ -92,6 +97,7 @@ func New(opts Options) (*Manager, error) {
 		grace:  o.ReconnectGrace,
 		sweep:  o.SweepInterval,
 		delay:  o.SweepDelay,
+		hold:   o.RecoveryHold,
 		rts:    map[string]*roomRT{},
 	}
 	for _, g := range o.Games {
@@ -168,6 +174,7 @@ func (m *Manager) armSweep() {
 		if err := m.Sweep(m.ctx); err != nil && !errors.Is(err, ErrClosed) {
 			m.log.Warn("sweep", "err", err)
 		}
+		m.gcRuntimes()
 		m.mu.Lock()
 		if !m.closed {
 			m.armSweep()
@@ -176,7 +183,49 @@ func (m *Manager) armSweep() {
 	})
 }
 
-// runtime returns the runtime of room id, creating it if needed.
+// lockRT returns the runtime of room id, locked, creating it if needed. It
+// is the map's current one: gcRuntimes may have dropped the one runtime
+// returned, in which case lockRT takes the new one.
+func (m *Manager) lockRT(id string) *roomRT {
+	for {
+		rt := m.runtime(id)
+		rt.mu.Lock()
+		m.mu.Lock()
+		current := m.rts[id] == rt
+		m.mu.Unlock()
+		if current {
+			return rt
+		}
+		rt.mu.Unlock()
+	}
+}
+
+// gcRuntimes drops the runtimes of rooms with nothing armed or queued
+// here: with several processes, rooms another process deleted (this one
+// does not hear of it) would otherwise stay in the map for good. A runtime
+// in use is skipped (its lock is held) or taken again by lockRT.
+func (m *Manager) gcRuntimes() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, rt := range m.rts {
+		// TryLock: the lock order is rt.mu then m.mu; not waiting keeps it.
+		if !rt.mu.TryLock() {
+			continue
+		}
+		if rt.timer == nil {
+			rt.qmu.Lock()
+			idle := len(rt.queue) == 0 && !rt.draining
+			rt.qmu.Unlock()
+			if idle {
+				delete(m.rts, id)
+			}
+		}
+		rt.mu.Unlock()
+	}
+}
+
+// runtime returns the runtime of room id, creating it if needed. Lock it
+// with lockRT.
 func (m *Manager) runtime(id string) *roomRT {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -407,13 +456,9 @@ func sameRoom(a, b *Room) bool {
 // caused, reschedules the room's timer and publishes the events. It returns
 // the stored room and the state fn left.
 func (m *Manager) update(ctx context.Context, id string, fn func(t *tx) error) (*Room, game.State, error) {
-	return m.updateRT(ctx, m.runtime(id), fn)
-}
-
-func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error) (*Room, game.State, error) {
 	var t *tx
-	rt.mu.Lock()
-	r, err := m.store.Update(ctx, rt.id, func(r *Room) error {
+	rt := m.lockRT(id)
+	r, counted, err := m.storeUpdate(ctx, rt.id, &t, func(r *Room) error {
 		orig := r.Clone()
 		var err error
 		if t, err = m.begin(r, m.clock.Now()); err != nil {
@@ -440,8 +485,52 @@ func (m *Manager) updateRT(ctx context.Context, rt *roomRT, fn func(t *tx) error
 	}
 	m.commit(rt, r, t)
 	rt.mu.Unlock()
-	m.after(ctx, rt, t.settled)
+	settled := t.settled
+	if counted {
+		settled = 0 // counted by the store with the change
+	}
+	m.after(ctx, rt, settled)
 	return r, t.st, nil
+}
+
+// storeUpdate is m.store.Update, or UpdateCounting with the rounds that *t
+// (set by fn) settled when the store counts them itself (counted), noting
+// when the store is unavailable.
+func (m *Manager) storeUpdate(ctx context.Context, id string, t **tx, fn func(r *Room) error) (r *Room, counted bool, err error) {
+	if cu, ok := m.store.(CountingUpdater); ok {
+		r, err = cu.UpdateCounting(ctx, id, func(r *Room) (int64, error) {
+			err := fn(r)
+			if *t == nil || err != nil {
+				return 0, err
+			}
+			return (*t).settled, nil
+		})
+		counted = true
+	} else {
+		r, err = m.store.Update(ctx, id, fn)
+	}
+	m.noteErr(err)
+	return r, counted, err
+}
+
+// noteErr notes a store call's error for RecoveryHold.
+func (m *Manager) noteErr(err error) {
+	if err != nil && m.hold > 0 && errors.Is(err, ErrUnavailable) {
+		m.unavailable.Store(m.clock.Now().UnixNano())
+	}
+}
+
+// heldUntil is when timer-driven transitions may run again after the store
+// was unavailable; zero if they may run now.
+func (m *Manager) heldUntil(now time.Time) time.Time {
+	last := m.unavailable.Load()
+	if last == 0 {
+		return time.Time{}
+	}
+	if until := time.Unix(0, last).Add(m.hold); until.After(now) {
+		return until
+	}
+	return time.Time{}
 }
 
 // commit renders and queues t's items and reschedules the room's timer
@@ -601,10 +690,18 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 	if stale || closed {
 		return
 	}
-	_, _, err := m.updateRT(m.ctx, rt, func(t *tx) error { return t.advance() })
+	if until := m.heldUntil(m.clock.Now()); !until.IsZero() {
+		rt := m.lockRT(rt.id)
+		if rt.timer == nil {
+			m.schedule(rt, until) // the store was down: give the cluster a moment
+		}
+		rt.mu.Unlock()
+		return
+	}
+	_, _, err := m.update(m.ctx, rt.id, func(t *tx) error { return t.advance() })
 	if err != nil && !errors.Is(err, ErrRoomNotFound) {
 		m.log.Error("room timer", "room", rt.id, "err", err)
-		rt.mu.Lock()
+		rt := m.lockRT(rt.id)
 		if rt.timer == nil {
 			m.schedule(rt, m.clock.Now().Add(time.Second)) // try again
 		}

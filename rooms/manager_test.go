@@ -839,6 +839,17 @@ func (s *flakyStore) Update(ctx context.Context, id string, fn func(*rooms.Room)
 	return s.MemoryStore.Update(ctx, id, fn)
 }
 
+// UpdateCounting fails as Update does (the Manager prefers it).
+func (s *flakyStore) UpdateCounting(ctx context.Context, id string, fn func(*rooms.Room) (int64, error)) (*rooms.Room, error) {
+	s.mu.Lock()
+	failing := s.failing
+	s.mu.Unlock()
+	if failing {
+		return nil, errors.New("store unavailable")
+	}
+	return s.MemoryStore.UpdateCounting(ctx, id, fn)
+}
+
 // TestTimerRetriesStoreErrors: a store error at the deadline does not lose
 // the round: the timer tries again a second later.
 func TestTimerRetriesStoreErrors(t *testing.T) {
@@ -860,4 +871,84 @@ func TestTimerRetriesStoreErrors(t *testing.T) {
 	clock.Advance(time.Second)
 	e.nextResult(id)
 	e.nextRoom(id)
+}
+
+// unavailableStore fails every call with ErrUnavailable while down is set.
+type unavailableStore struct {
+	*rooms.MemoryStore
+	mu   sync.Mutex
+	down bool
+}
+
+func (s *unavailableStore) fail() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return fmt.Errorf("redis: %w: connection refused", rooms.ErrUnavailable)
+	}
+	return nil
+}
+
+func (s *unavailableStore) Update(ctx context.Context, id string, fn func(*rooms.Room) error) (*rooms.Room, error) {
+	if err := s.fail(); err != nil {
+		return nil, err
+	}
+	return s.MemoryStore.Update(ctx, id, fn)
+}
+
+func (s *unavailableStore) UpdateCounting(ctx context.Context, id string, fn func(*rooms.Room) (int64, error)) (*rooms.Room, error) {
+	if err := s.fail(); err != nil {
+		return nil, err
+	}
+	return s.MemoryStore.UpdateCounting(ctx, id, fn)
+}
+
+func (s *unavailableStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if err := s.fail(); err != nil {
+		return nil, err
+	}
+	return s.MemoryStore.Due(ctx, now, limit)
+}
+
+// TestRecoveryHold: after the store was unavailable, what timers and
+// sweeps do waits until it has answered for RecoveryHold; players' calls
+// do not wait.
+func TestRecoveryHold(t *testing.T) {
+	store := &unavailableStore{MemoryStore: rooms.NewMemoryStore()}
+	clock := roomstest.NewClock(time.Time{})
+	rec := roomstest.NewRecorder()
+	const hold = 2 * time.Second
+	m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: store, Notifier: rec, Clock: clock,
+		SweepInterval: 500 * time.Millisecond, SweepDelay: 500 * time.Millisecond, RecoveryHold: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	e := &env{t: t, m: m, clock: clock, rec: rec, seqs: map[string]uint64{}}
+	id, start := e.fill("a", "b")
+	store.mu.Lock()
+	store.down = true
+	store.mu.Unlock()
+	wantCode(t, e.chooseErr("a", start.Round, "rock"), rooms.ErrUnavailable, "unavailable")
+	clock.Advance(rps.DefaultRoundDuration + 3*time.Second) // the deadline passes; retries and sweeps fail
+	e.quiet()
+	store.mu.Lock()
+	store.down = false
+	store.mu.Unlock()
+	back := clock.Now()
+	// The last failure was at most a sweep interval ago (sweeps keep
+	// checking the store during the hold): nothing until the hold has
+	// passed since it.
+	clock.Advance(hold - 500*time.Millisecond)
+	e.quiet()
+	clock.Advance(time.Second)
+	e.nextResult(id)
+	e.nextRoom(id)
+	if late := clock.Now().Sub(back); late > hold+time.Second {
+		t.Fatalf("settled %v after the store came back", late)
+	}
+	// A player's call after the store is back is not held.
+	if err := e.chooseErr("a", start.Round+1, "rock"); err != nil && !errors.Is(err, rps.ErrRoundClosed) {
+		t.Fatal(err)
+	}
 }

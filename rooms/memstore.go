@@ -30,7 +30,10 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{rooms: map[string]*Room{}, seats: map[seatKey]string{}}
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store           = (*MemoryStore)(nil)
+	_ CountingUpdater = (*MemoryStore)(nil)
+)
 
 // Create implements Store.
 func (s *MemoryStore) Create(ctx context.Context, r *Room) error { return s.create(ctx, r, false) }
@@ -105,6 +108,11 @@ func (s *MemoryStore) Get(ctx context.Context, id string) (*Room, error) {
 
 // Update implements Store.
 func (s *MemoryStore) Update(ctx context.Context, id string, fn func(r *Room) error) (*Room, error) {
+	return s.UpdateCounting(ctx, id, func(r *Room) (int64, error) { return 0, fn(r) })
+}
+
+// UpdateCounting implements CountingUpdater.
+func (s *MemoryStore) UpdateCounting(ctx context.Context, id string, fn func(r *Room) (int64, error)) (*Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -115,7 +123,8 @@ func (s *MemoryStore) Update(ctx context.Context, id string, fn func(r *Room) er
 		return nil, fmt.Errorf("update room %q: %w", id, ErrRoomNotFound)
 	}
 	r := old.Clone()
-	if err := fn(r); errors.Is(err, ErrNoChange) {
+	settled, err := fn(r)
+	if errors.Is(err, ErrNoChange) {
 		return old.Clone(), nil
 	} else if err != nil {
 		return nil, err
@@ -129,6 +138,7 @@ func (s *MemoryStore) Update(ctx context.Context, id string, fn func(r *Room) er
 	} else {
 		s.rooms[id] = r
 	}
+	s.settled += settled
 	return r.Clone(), nil
 }
 

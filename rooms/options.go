@@ -50,6 +50,15 @@ type Options struct {
 	// SweepInterval after it was due (plus the time of the update).
 	// Default 0.
 	SweepDelay time.Duration
+	// RecoveryHold: after a store call failed with ErrUnavailable (a shared
+	// store's Redis was down), the transitions that timers and sweeps make
+	// (rounds due, turns timed out, graces ended) wait until the store has
+	// been answering for this long; players' own calls do not wait. With
+	// several nodes, it gives each node's Socket.IO adapter time to
+	// resubscribe to Redis, so that the results of the rounds that fell due
+	// during the outage reach every player rather than being published
+	// while some nodes cannot hear them. Default 0.
+	RecoveryHold time.Duration
 	// Clock tells the time and runs the timers. Default: the system clock
 	// (time.Now, time.AfterFunc). Tests can drive time with a fake one, e.g.
 	// roomstest.Clock.
@@ -85,7 +94,7 @@ func (discard) Publish(ctx context.Context, ev Event) {}
 // withDefaults returns o with every zero field set to its default, or an
 // error.
 func (o Options) withDefaults() (Options, error) {
-	if o.ReconnectGrace < 0 || o.SweepInterval < 0 || o.SweepDelay < 0 {
+	if o.ReconnectGrace < 0 || o.SweepInterval < 0 || o.SweepDelay < 0 || o.RecoveryHold < 0 {
 		return o, errors.New("rooms: negative duration in Options")
 	}
 	if len(o.Games) == 0 {

@@ -199,3 +199,14 @@ type Claimer interface {
 	// one caller until ttl has passed.
 	Claim(ctx context.Context, id string, ttl time.Duration) (bool, error)
 }
+
+// CountingUpdater may be implemented by a Store: UpdateCounting is Update,
+// with fn also returning how many rounds its change settles, added to the
+// settled count (Settled) in the same atomic step as the change, so that
+// no count is lost or doubled when a process dies or the store fails
+// between an update and a separate AddSettled. What fn returns with an
+// error (ErrNoChange included) is not counted. The Manager uses it when the
+// store has it.
+type CountingUpdater interface {
+	UpdateCounting(ctx context.Context, id string, fn func(r *Room) (settled int64, err error)) (*Room, error)
+}

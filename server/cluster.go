@@ -51,7 +51,12 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 		_, _ = crand.Read(b[:])
 		c.nodeID = host + "-" + hex.EncodeToString(b[:])
 	}
-	c.adapter = goredis.NewClient(ropts)
+	// The adapter's subscriber reconnects by dialing again: one dial per
+	// attempt (not go-redis's five, 100 ms apart), so that it is back soon
+	// after Redis, since what is published meanwhile does not reach it.
+	aopts := *ropts
+	aopts.DialerRetries = 1
+	c.adapter = goredis.NewClient(&aopts)
 	ad := redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter")})
 	opts.Adapter = ad.Adapter
 	// Recovered sessions and missed packets live in Redis, written in order
@@ -69,6 +74,12 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 	sopts.ReadTimeout = cfg.RedisTimeout
 	sopts.WriteTimeout = cfg.RedisTimeout
 	sopts.PoolTimeout = cfg.RedisTimeout
+	// Redis refusing connections is an answer: fail at once rather than
+	// spend the timeout on go-redis's five dials and three retries. One
+	// retry stays, for a pooled connection that Redis closed (a restart);
+	// the store's commits are safe to resend.
+	sopts.DialerRetries = 1
+	sopts.MaxRetries = 1
 	c.client = goredis.NewClient(&sopts)
 	if c.store, err = redisstore.New(c.client, redisstore.Options{
 		Prefix: cfg.RedisPrefix, Timeout: cfg.RedisTimeout, Owner: c.nodeID, Metrics: m.Component("rooms"), Logger: log,

@@ -240,9 +240,11 @@ func TestClusterRedisOutage(t *testing.T) {
 	} {
 		start := time.Now()
 		ack := call.c.emit(call.event, call.args...)
-		if took := time.Since(start); took > 2*time.Second {
+		took := time.Since(start)
+		if took > 2*time.Second {
 			t.Errorf("%s answered after %v", call.event, took)
 		}
+		t.Logf("%s answered unavailable in %v", call.event, took.Round(time.Millisecond))
 		wantAckError(t, ack, "unavailable", call.event+" with Redis down")
 	}
 	if n1.app.io.Engine().Count() != 1 || n2.app.io.Engine().Count() != 1 {
@@ -379,5 +381,53 @@ func TestClusterShutdownLeavesNoGoroutines(t *testing.T) {
 			t.Fatalf("%d goroutines after Shutdown, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestClusterRedisFrozen: Redis stops answering (CLIENT PAUSE, as a frozen
+// process): calls answer "unavailable" within 2 s, even when they first
+// wait for another call on the same room; then play goes on.
+func TestClusterRedisFrozen(t *testing.T) {
+	rs := redistest.Start(t)
+	nodes := newClusterApps(t, rs, 2, func(c *Config) { c.RoundDuration = time.Minute; c.RedisTimeout = time.Second })
+	n1, n2 := nodes[0], nodes[1]
+	a := n1.connect("/rps", map[string]any{"name": "ann"})
+	b := n2.connect("/rps", map[string]any{"name": "bob"})
+	wantAckOK(t, a.emit("join", map[string]any{"size": 2}), "a joins")
+	wantAckOK(t, b.emit("join", map[string]any{"size": 2}), "b joins")
+	a.next("start")
+	if out, err := rs.Do("CLIENT", "PAUSE", "5000", "ALL"); err != nil || out != "+OK" {
+		t.Fatalf("CLIENT PAUSE: %s %v", out, err)
+	}
+	type result struct {
+		what string
+		ack  map[string]any
+		took time.Duration
+	}
+	results := make(chan result, 4)
+	emit := func(c *nsClient, what, event string, args ...any) {
+		start := time.Now()
+		ack := c.emit(event, args...)
+		results <- result{what, ack, time.Since(start)}
+	}
+	// Two calls on one room at once: the second waits for the first.
+	go emit(a, "a choose", "choose", map[string]any{"round": 1, "move": "rock"})
+	go emit(b, "b choose", "choose", map[string]any{"round": 1, "move": "paper"})
+	go emit(a, "a join", "join")
+	for range 3 {
+		r := <-results
+		t.Logf("%s answered %v in %v", r.what, r.ack["error"], r.took.Round(time.Millisecond))
+		if r.took > 2*time.Second {
+			t.Errorf("%s answered after %v", r.what, r.took)
+		}
+		wantAckError(t, r.ack, "unavailable", r.what+" with Redis frozen")
+	}
+	waitFor(t, "Redis answering again", func() bool { _, err := rs.Do("PING"); return err == nil })
+	waitFor(t, "a's choice accepted", func() bool {
+		return a.emit("choose", map[string]any{"round": 1, "move": "rock"})["ok"] == true
+	})
+	wantAckOK(t, b.emit("choose", map[string]any{"round": 1, "move": "paper"}), "b chooses after")
+	if res := b.next("result"); res["round"] != 1.0 {
+		t.Fatalf("result %v", res)
 	}
 }

@@ -14,8 +14,15 @@ import (
 	"github.com/rpsio/rpsio/socketio"
 )
 
-// opTimeout bounds one room operation made for a client event.
+// opTimeout bounds one room operation the server makes by itself (a
+// connection's catch-up, a departure).
 const opTimeout = 5 * time.Second
+
+// eventTimeout bounds the room operation of a client's event (join, leave,
+// an action): its ack comes within it, "unavailable" if the store could not
+// answer in time. Under 2 s even when the call first waits for another
+// call on the same room (each store call is bounded by --redis-timeout).
+const eventTimeout = 1800 * time.Millisecond
 
 // gameNS serves one game on the namespace "/"+name: identity and presence
 // (players), "join", "leave" and the game's actions routed to the room
@@ -109,13 +116,23 @@ func ack(e *socketio.Event, body any) {
 var okBody = map[string]any{"ok": true}
 
 func (g *gameNS) ackError(e *socketio.Event, err error) {
+	if errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, rooms.ErrUnavailable) {
+		// Out of time (waiting for the store, or for another call on the
+		// room that was waiting for it): the store is unavailable.
+		err = fmt.Errorf("%w: %w", rooms.ErrUnavailable, err)
+	}
 	code := rooms.ErrorCode(err)
 	msg := "internal error"
 	// Coded errors carry messages meant for clients; others stay in the log.
 	var ce interface{ Code() string }
-	if errors.As(err, &ce) {
+	switch {
+	case code == "unavailable":
+		// The cause (a Redis address, a dial error) is for the log.
+		msg = "unavailable: try again later"
+		g.log.Debug("room operation unavailable", "event", e.Name, "err", err)
+	case errors.As(err, &ce):
 		msg = err.Error()
-	} else {
+	default:
 		g.log.Error("room operation failed", "event", e.Name, "err", err)
 	}
 	ack(e, errorBody(code, msg))
@@ -126,21 +143,23 @@ func ackBadRequest(e *socketio.Event, msg string) { ack(e, errorBody("bad_reques
 func (g *gameNS) onConnection(s *socketio.Socket) {
 	playerID, name := identity(s)
 	gameName := g.rules.Name()
-	g.players.arrive(s, gameName, playerID, name)
-
-	// Back within the grace (through this node or another): the seat is still ours; the manager catches
-	// the player up (room, then the game's catch-up events) in order with
-	// the room's other events. A recovered socket got every event it
-	// missed: no catch-up, and its room channels are derived again from
-	// the room store (resume.go).
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	if s.Recovered() {
-		g.resume(ctx, s, playerID)
-	} else if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
-		g.log.Warn("reconnect failed", "player", playerID, "err", err)
-		g.players.recheck(gameName, playerID) // marked connected once the store answers
+	// Back within the grace (through this node or another): the seat is
+	// still ours; the manager catches the player up (room, then the game's
+	// catch-up events) in order with the room's other events. A recovered
+	// socket got every event it missed: no catch-up, and its room channels
+	// are derived again from the room store (resume.go). With Redis
+	// unreachable the reconnect would fail too: the tracker records the
+	// arrival once Redis answers and reports it back, and the seat follows.
+	if err := g.players.arrive(s, gameName, playerID, name); !errors.Is(err, rooms.ErrUnavailable) {
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		if s.Recovered() {
+			g.resume(ctx, s, playerID)
+		} else if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
+			g.log.Warn("reconnect failed", "player", playerID, "err", err)
+			g.players.recheck(gameName, playerID) // marked connected once the store answers
+		}
+		cancel()
 	}
-	cancel()
 
 	s.On("join", func(e *socketio.Event) {
 		opts, msg := g.parseJoin(e)
@@ -148,7 +167,7 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 			ackBadRequest(e, msg)
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
 		defer cancel()
 		opts.CatchUp = g.opts.viewOnJoin
 		st, err := g.rooms.Join(ctx, gameName, playerID, name, opts)
@@ -159,7 +178,7 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 		ack(e, map[string]any{"ok": true, "room": st.RoomPayload()})
 	})
 	s.On("leave", func(e *socketio.Event) {
-		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
 		defer cancel()
 		if err := g.rooms.Leave(ctx, gameName, playerID); err != nil {
 			g.ackError(e, err)
@@ -178,7 +197,7 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 				}
 				act.Args = b
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
 			defer cancel()
 			if err := g.rooms.Act(ctx, gameName, playerID, act); err != nil {
 				g.ackError(e, err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/rpsio/rpsio/game"
 	"github.com/rpsio/rpsio/game/gold"
@@ -15,6 +16,13 @@ const (
 	RPSNamespace  = "/" + rps.Name
 	GoldNamespace = "/" + gold.Name
 )
+
+// recoveryHold: after Redis was unreachable, rounds that fell due meanwhile
+// are settled once the store has answered this long, so that every node's
+// Socket.IO adapter has subscribed again (its reconnection backs off up to
+// 2 s) and the results reach players on every node: Redis Pub/Sub keeps
+// nothing for a subscriber that is away.
+const recoveryHold = 2500 * time.Millisecond
 
 // newRooms builds the games from cfg, the room manager running them, and
 // binds each game to its namespace.
@@ -52,6 +60,7 @@ func (a *App) newRooms(cfg Config, log *slog.Logger) (*rooms.Manager, error) {
 		// node died.
 		ropts.Store = a.cluster.store
 		ropts.SweepInterval, ropts.SweepDelay = cfg.SweepInterval, cfg.SweepInterval
+		ropts.RecoveryHold = recoveryHold
 		recheck = a.psync.check
 	}
 	mgr, err := rooms.New(ropts)

@@ -88,16 +88,18 @@ func identity(s *socketio.Socket) (playerID, name string) {
 
 // arrive records a socket of playerID in game, puts it in the player's
 // channel and sends "welcome" {playerId, name, token}. A presence that
-// cannot be recorded now (Redis unreachable) is recorded by the tracker
-// later.
-func (ps *players) arrive(s *socketio.Socket, game, playerID, name string) {
+// cannot be recorded now (Redis unreachable: the error) is recorded by the
+// tracker later.
+func (ps *players) arrive(s *socketio.Socket, game, playerID, name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	if err := ps.tr.Arrive(ctx, game, playerID); err != nil {
+	err := ps.tr.Arrive(ctx, game, playerID)
+	if err != nil {
 		ps.log.Warn("presence: arrival not recorded yet", "game", game, "player", playerID, "err", err)
 	}
 	s.Join(playerChannel(playerID))
 	_ = s.Emit("welcome", map[string]any{"playerId": playerID, "name": name, "token": ps.tokens.issue(playerID)})
+	return err
 }
 
 // depart records that a socket of playerID in game went away and reports

@@ -55,6 +55,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rpsio/rpsio/adapter"
+	"github.com/rpsio/rpsio/internal/breaker"
 	"github.com/rpsio/rpsio/presence"
 	"github.com/rpsio/rpsio/rooms"
 )
@@ -132,8 +133,10 @@ type Tracker struct {
 	kick   chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	state  atomic.Int32 // Redis as last seen: 0 unknown, 1 up, 2 down
-	paused atomic.Bool  // tests: heartbeats skipped, as a stalled process
+	// br remembers that Redis stopped answering: arrivals, departures and
+	// queries then fail at once (the heartbeat keeps trying).
+	br     breaker.Breaker
+	paused atomic.Bool // tests: heartbeats skipped, as a stalled process
 }
 
 // entry is a player's sockets on this node, and whether Redis knows this
@@ -209,7 +212,7 @@ func (t *Tracker) op(ctx context.Context) (context.Context, context.CancelFunc) 
 func (t *Tracker) fail(ctx context.Context, op string, err error) error {
 	if !errors.Is(err, context.Canceled) || ctx.Err() == nil {
 		t.o.Metrics.RedisError(op, err)
-		if t.state.Swap(2) != 2 {
+		if t.br.Fail() {
 			t.o.Metrics.RedisConnected(false, err)
 			t.log.Warn("presence: Redis unavailable", "op", op, "err", err)
 		}
@@ -217,8 +220,20 @@ func (t *Tracker) fail(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("redispresence: %s: %w: %w", op, rooms.ErrUnavailable, err)
 }
 
+// errDown: Redis did not answer a moment ago; the call was not tried.
+var errDown = errors.New("Redis did not answer a moment ago")
+
+// down fails a player's call at once while Redis is known to be
+// unreachable (one call every 200 ms probes it).
+func (t *Tracker) down(op string) error {
+	if t.br.Allow() {
+		return nil
+	}
+	return fmt.Errorf("redispresence: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
+}
+
 func (t *Tracker) ok() {
-	if t.state.Swap(1) != 1 {
+	if t.br.OK() {
 		t.o.Metrics.RedisConnected(true, nil)
 		t.log.Info("presence: Redis connected")
 	}
@@ -431,6 +446,12 @@ func (t *Tracker) sync(ctx context.Context, k presence.Key, force bool) (gone, b
 	if want && recorded && !force {
 		return false, false, nil
 	}
+	if !force {
+		if err := t.down("sync"); err != nil {
+			t.markDirty() // written by the heartbeat's repair once Redis answers
+			return false, false, err
+		}
+	}
 	m := member(k.Game, k.Player)
 	octx, cancel := t.op(ctx)
 	defer cancel()
@@ -557,6 +578,9 @@ func (t *Tracker) Online(ctx context.Context, game, playerID string) (bool, erro
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	if err := t.down("online"); err != nil {
+		return false, err
+	}
 	octx, cancel := t.op(ctx)
 	defer cancel()
 	n, err := onlineScript.Run(octx, t.c, []string{t.kNodes(), t.kPresence(member(game, playerID))}).Int64()
@@ -571,6 +595,9 @@ func (t *Tracker) Online(ctx context.Context, game, playerID string) (bool, erro
 // each reported with its last heartbeat.
 func (t *Tracker) Stats(ctx context.Context) (presence.Stats, error) {
 	if err := ctx.Err(); err != nil {
+		return presence.Stats{}, err
+	}
+	if err := t.down("stats"); err != nil {
 		return presence.Stats{}, err
 	}
 	octx, cancel := t.op(ctx)

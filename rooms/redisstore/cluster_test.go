@@ -37,8 +37,10 @@ func TestManagersShareRedis(t *testing.T) {
 	}
 	var nodes []*rooms.Manager
 	var recs []*roomstest.Recorder
+	var stores []*redisstore.Store
 	for range 3 {
 		s := newStore(t, rs, redisstore.Options{Prefix: "race"})
+		stores = append(stores, s)
 		rec := roomstest.NewRecorder()
 		m, err := rooms.New(rooms.Options{Games: []game.Rules{rules}, Store: s, Notifier: rec,
 			SweepInterval: 20 * time.Millisecond}) // no delay: sweeps race the timers too
@@ -170,6 +172,10 @@ func TestManagersShareRedis(t *testing.T) {
 			}
 		}
 		total += last
+	}
+	// The counter moved with each settlement, in the same commit.
+	if n, err := stores[0].Settled(ctx); err != nil || n != int64(len(results)) {
+		t.Errorf("Settled = %d, %v; %d rounds settled", n, err, len(results))
 	}
 	t.Logf("%d rounds settled exactly once across %d rooms; results published by node: %v", total, nRooms, byNode)
 }

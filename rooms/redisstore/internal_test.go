@@ -37,8 +37,8 @@ func TestCommitReplay(t *testing.T) {
 	next.Version++
 	next.Players = append(next.Players, rooms.Seat{PlayerID: "b", Connected: true})
 	b, _ := rooms.EncodeRoom(next)
-	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r")}
-	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, "b"}
+	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r"), s.k.settled()}
+	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, 1, "b"}
 	for i := range 2 {
 		v, err := commitScript.Run(ctx, c, keys, args...).Result()
 		if st, _, _ := parseCommitReply(v); err != nil || st != replyOK {
@@ -52,6 +52,9 @@ func TestCommitReplay(t *testing.T) {
 	got, err := s.Get(ctx, "r")
 	if err != nil || got.Version != 2 || len(got.Players) != 2 {
 		t.Fatalf("stored %+v, %v", got, err)
+	}
+	if n, _ := s.Settled(ctx); n != 1 {
+		t.Fatalf("settled %d after a commit of 1 sent twice", n)
 	}
 	if w, _ := s.Waiting(ctx, "rps", 2); len(w) != 0 {
 		t.Fatalf("still waiting: %v", w)

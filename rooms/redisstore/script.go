@@ -11,13 +11,14 @@ import (
 // writes nothing (Redis does not undo a script's writes on a later error).
 //
 // KEYS: 1 room, 2 seats of the game, 3 due, 4 waiting (old game, size),
-// 5 waiting (new), 6 lobby, 7 lobby of the game, 8 the room's last commit.
+// 5 waiting (new), 6 lobby, 7 lobby of the game, 8 the room's last commit,
+// 9 the settled counter.
 // ARGV: 1 the room as read ("" to create), 2 the room to store ("" to
 // delete), 3 room id, 4 WakeAt score ("" for none), 5 creation score,
 // 6 old joinable "1"/"0", 7 new joinable, 8 this commit's token (random),
 // 9 "1" to create only if no room of the game and size waits (KEYS[5] is
-// empty), 10 number of players added, then the players added, then the
-// players removed.
+// empty), 10 rounds settled by the change (added to KEYS[9]), 11 number of
+// players added, then the players added, then the players removed.
 //
 // The token of the last commit is kept a minute: a commit sent again
 // (go-redis retries after a connection error, when the reply may have been
@@ -41,16 +42,17 @@ else
   if cur ~= ARGV[1] then return 'conflict' end
 end
 local id = ARGV[3]
-local nadd = tonumber(ARGV[10])
-for i = 11, 10 + nadd do
+local nadd = tonumber(ARGV[11])
+for i = 12, 11 + nadd do
   local at = redis.call('HGET', KEYS[2], ARGV[i])
   if at and at ~= id then return {'seated', ARGV[i]} end
 end
 redis.call('SET', KEYS[8], ARGV[8], 'PX', 60000)
-for i = 11, 10 + nadd do
+if tonumber(ARGV[10]) > 0 then redis.call('INCRBY', KEYS[9], ARGV[10]) end
+for i = 12, 11 + nadd do
   redis.call('HSET', KEYS[2], ARGV[i], id)
 end
-for i = 11 + nadd, #ARGV do
+for i = 12 + nadd, #ARGV do
   if redis.call('HGET', KEYS[2], ARGV[i]) == id then
     redis.call('HDEL', KEYS[2], ARGV[i])
   end

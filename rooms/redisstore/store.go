@@ -10,12 +10,12 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rpsio/rpsio/adapter"
+	"github.com/rpsio/rpsio/internal/breaker"
 	"github.com/rpsio/rpsio/rooms"
 )
 
@@ -53,14 +53,15 @@ type Store struct {
 	o   Options
 	k   keys
 	log *slog.Logger
-	// state of the connection as last seen: 0 unknown, 1 up, 2 down; the
-	// metrics hear of changes only.
-	state atomic.Int32
+	// br remembers that Redis stopped answering: calls then fail at once
+	// (one probes every 200 ms), rather than each waiting out Timeout.
+	br breaker.Breaker
 }
 
 var (
-	_ rooms.Store   = (*Store)(nil)
-	_ rooms.Claimer = (*Store)(nil)
+	_ rooms.Store           = (*Store)(nil)
+	_ rooms.Claimer         = (*Store)(nil)
+	_ rooms.CountingUpdater = (*Store)(nil)
 )
 
 // New returns a Store on client, which the caller keeps and closes. For
@@ -122,7 +123,7 @@ func (s *Store) op(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Store) fail(ctx context.Context, op string, err error) error {
 	if !errors.Is(err, context.Canceled) || ctx.Err() == nil {
 		s.o.Metrics.RedisError(op, err)
-		if s.state.Swap(2) != 2 {
+		if s.br.Fail() {
 			s.o.Metrics.RedisConnected(false, err)
 			s.log.Warn("room store: Redis unavailable", "op", op, "err", err)
 		}
@@ -132,10 +133,22 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 
 // ok notes that Redis answered.
 func (s *Store) ok() {
-	if s.state.Swap(1) != 1 {
+	if s.br.OK() {
 		s.o.Metrics.RedisConnected(true, nil)
 		s.log.Info("room store: Redis connected")
 	}
+}
+
+// errDown: Redis did not answer a moment ago; the call was not tried.
+var errDown = errors.New("Redis did not answer a moment ago")
+
+// down fails a call at once while Redis is known to be unreachable, but
+// for the one call every 200 ms that probes it.
+func (s *Store) down(op string) error {
+	if s.br.Allow() {
+		return nil
+	}
+	return fmt.Errorf("redisstore: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
 }
 
 // Ping checks that Redis answers and loads the scripts, so that a node
@@ -170,6 +183,9 @@ func (s *Store) Get(ctx context.Context, id string) (*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.down("get"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	r, _, err := s.get(ctx, id)
@@ -198,20 +214,7 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(r.Players) == 0 {
-		return fmt.Errorf("redisstore: create room %q without players", r.ID)
-	}
-	c := r.Clone()
-	c.Version = 1
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	return s.commit(ctx, nil, nil, c, false)
-}
-
-// CreateIfNoneWaiting implements rooms.Store: the commit script checks the
-// waiting index of the room's game and size.
-func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.down("create"); err != nil {
 		return err
 	}
 	if len(r.Players) == 0 {
@@ -221,12 +224,40 @@ func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
 	c.Version = 1
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	return s.commit(ctx, nil, nil, c, true)
+	return s.commit(ctx, nil, nil, c, false, 0)
+}
+
+// CreateIfNoneWaiting implements rooms.Store: the commit script checks the
+// waiting index of the room's game and size.
+func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.down("create"); err != nil {
+		return err
+	}
+	if len(r.Players) == 0 {
+		return fmt.Errorf("redisstore: create room %q without players", r.ID)
+	}
+	c := r.Clone()
+	c.Version = 1
+	ctx, cancel := s.op(ctx)
+	defer cancel()
+	return s.commit(ctx, nil, nil, c, true, 0)
 }
 
 // Update implements rooms.Store.
 func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) error) (*rooms.Room, error) {
+	return s.UpdateCounting(ctx, id, func(r *rooms.Room) (int64, error) { return 0, fn(r) })
+}
+
+// UpdateCounting implements rooms.CountingUpdater: the commit script adds
+// the rounds settled to the counter.
+func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.Room) (int64, error)) (*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.down("update"); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.op(ctx)
@@ -237,13 +268,14 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) er
 			return nil, err
 		}
 		r := old.Clone()
-		if err := fn(r); errors.Is(err, rooms.ErrNoChange) {
+		settled, err := fn(r)
+		if errors.Is(err, rooms.ErrNoChange) {
 			return old, nil
 		} else if err != nil {
 			return nil, err
 		}
 		r.ID, r.Game, r.Created, r.Version = old.ID, old.Game, old.Created, old.Version+1
-		err = s.commit(ctx, old, raw, r, false)
+		err = s.commit(ctx, old, raw, r, false, settled)
 		if !errors.Is(err, errConflict) {
 			if err != nil {
 				return nil, err
@@ -267,7 +299,8 @@ var errConflict = errors.New("redisstore: conflict")
 // commit stores room r (deleting it if it has no players), which was old
 // (nil for a new room) as the bytes raw, with every index, in one script.
 // unlessWaiting (a new room): only if no room of its game and size waits.
-func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool) error {
+// settled is added to the settled counter with the change.
+func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool, settled int64) error {
 	var newJSON []byte
 	if len(r.Players) > 0 {
 		var err error
@@ -290,13 +323,13 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 	if !r.WakeAt.IsZero() {
 		wake = score(r.WakeAt)
 	}
-	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID)}
+	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID), s.k.settled()}
 	exclusive := "0"
 	if unlessWaiting {
 		exclusive = "1"
 	}
-	args := make([]any, 0, 10+len(added)+len(removed))
-	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, len(added))
+	args := make([]any, 0, 11+len(added)+len(removed))
+	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, max(settled, 0), len(added))
 	for _, p := range added {
 		args = append(args, p)
 	}
@@ -358,6 +391,9 @@ func (s *Store) PlayerRoom(ctx context.Context, game, playerID string) (string, 
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if err := s.down("player room"); err != nil {
+		return "", err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	id, err := s.c.HGet(ctx, s.k.seats(game), playerID).Result()
@@ -377,6 +413,9 @@ func (s *Store) Waiting(ctx context.Context, game string, size int) ([]string, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.down("waiting"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	ids, err := s.c.ZRange(ctx, s.k.waiting(game, size), 0, -1).Result()
@@ -394,6 +433,9 @@ const listBatch = 256
 // and logged: one damaged key must not take the lobby down.
 func (s *Store) List(ctx context.Context, game string) ([]*rooms.Room, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.down("list"); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.op(ctx)
@@ -439,6 +481,9 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.down("due"); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	by := &goredis.ZRangeBy{Min: "-inf", Max: score(now)}
@@ -458,6 +503,9 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	if err := s.down("claim"); err != nil {
+		return false, err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	ok, err := s.c.SetNX(ctx, s.k.claim(id), s.o.Owner, ttl).Result()
@@ -473,6 +521,9 @@ func (s *Store) AddSettled(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.down("settled"); err != nil {
+		return err
+	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	if err := s.c.IncrBy(ctx, s.k.settled(), n).Err(); err != nil {
@@ -485,6 +536,9 @@ func (s *Store) AddSettled(ctx context.Context, n int64) error {
 // Settled implements rooms.Store.
 func (s *Store) Settled(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.down("settled"); err != nil {
 		return 0, err
 	}
 	ctx, cancel := s.op(ctx)

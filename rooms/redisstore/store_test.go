@@ -242,9 +242,18 @@ func TestUnavailable(t *testing.T) {
 	rs.Stop()
 	check("Redis down")
 	rs.Start()
-	// Back (empty: this server keeps nothing): the store works again.
-	if err := s.Create(ctx(t), testRoom("r", "a")); err != nil {
-		t.Fatal(err)
+	// Back (empty: this server keeps nothing): the store works again once
+	// a call probes it (calls fail at once meanwhile: Redis did not answer
+	// a moment ago).
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		err := s.Create(ctx(t), testRoom("r", "a"))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, rooms.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("Create after the outage: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if r, err := s.Update(ctx(t), "r", func(r *rooms.Room) error { r.Size = 3; return nil }); err != nil || r.Version != 2 {
 		t.Fatalf("Update after the outage: %+v, %v", r, err)

@@ -36,6 +36,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) rooms.Store) {
 		{"ConcurrentSeats", testConcurrentSeats},
 		{"CreateIfNoneWaiting", testCreateIfNoneWaiting},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"UpdateCounting", testUpdateCounting},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -621,5 +622,54 @@ func testConcurrentCreates(t *testing.T, s rooms.Store) {
 	}
 	if l, _ := s.List(bg(t), "rps"); len(l) != 1 {
 		t.Fatalf("%d rooms stored", len(l))
+	}
+}
+
+// testUpdateCounting: a store that is a rooms.CountingUpdater counts the
+// rounds an update settles once per stored change, however many times its
+// function ran, and nothing for a change not stored.
+func testUpdateCounting(t *testing.T, s rooms.Store) {
+	cu, ok := s.(rooms.CountingUpdater)
+	if !ok {
+		t.Skip("not a rooms.CountingUpdater")
+	}
+	c := bg(t)
+	mustCreate(t, s, room("r", "rps", 2, 0, "a"))
+	if _, err := cu.UpdateCounting(c, "r", func(r *rooms.Room) (int64, error) { r.State = json.RawMessage(`{"n":1}`); return 2, nil }); err != nil {
+		t.Fatal(err)
+	}
+	cu.UpdateCounting(c, "r", func(r *rooms.Room) (int64, error) { return 5, rooms.ErrNoChange })
+	cu.UpdateCounting(c, "r", func(r *rooms.Room) (int64, error) { r.Phase = rooms.Over; return 7, errors.New("no") })
+	if n, err := s.Settled(c); err != nil || n != 2 {
+		t.Fatalf("Settled = %d, %v; want 2", n, err)
+	}
+	const workers, each = 6, 10
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				_, err := cu.UpdateCounting(bg(t), "r", func(r *rooms.Room) (int64, error) {
+					var st struct{ N int }
+					if err := json.Unmarshal(r.State, &st); err != nil {
+						return 0, err
+					}
+					r.State = json.RawMessage(fmt.Sprintf(`{"n":%d}`, st.N+1))
+					return 1, nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.Settled(c); n != 2+workers*each {
+		t.Fatalf("Settled = %d after %d counted updates, want %d", n, workers*each, 2+workers*each)
+	}
+	if r, _ := s.Get(c, "r"); string(r.State) != fmt.Sprintf(`{"n":%d}`, 1+workers*each) {
+		t.Fatalf("state %s", r.State)
 	}
 }
