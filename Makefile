@@ -3,6 +3,7 @@
 # also needs Debian's chromium, which .ci/run installs.
 GO ?= go
 FUZZTIME ?= 10s
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 SHELL := /bin/bash
 
@@ -17,7 +18,9 @@ deps:
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	cd deploy/k8s/validate && $(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run $(STATICCHECK) ./...
+	cd deploy/k8s/validate && $(GO) vet ./... && $(GO) mod tidy -diff
 
 gotest:
 	@mkdir -p .cache

@@ -195,6 +195,13 @@ export declare class Socket extends Emitter<SocketReservedEvents> {
   readonly disconnected: boolean;
   /** True while the socket wants to be connected (it will reconnect). */
   readonly active: boolean;
+  /**
+   * Whether the last (re)connection restored the session (Socket.IO connection state recovery,
+   * socket.io 4.6+ and rpsio with it on): same id and rooms, and the events missed meanwhile were
+   * delivered before "connect". The SDK sends the server's `pid` and the offset of the last event
+   * received (kept events end with it as their last argument) on every reconnection, as
+   * socket.io-client does.
+   */
   readonly recovered: boolean;
   auth: SocketOptions['auth'];
   /** Emits waiting for the connection. */

@@ -414,7 +414,7 @@ func roster(r *Room) game.Roster {
 func (m *Manager) begin(r *Room, now time.Time) (*tx, error) {
 	rules := m.games[r.Game]
 	if rules == nil {
-		return nil, fmt.Errorf("room %q: %w %q", r.ID, errForeignGame, r.Game)
+		return nil, fmt.Errorf("room %q: %w: %q", r.ID, errForeignGame, r.Game)
 	}
 	t := &tx{m: m, r: r, rules: rules, now: now}
 	st, err := rules.Decode(r.State)
@@ -745,7 +745,7 @@ var errRetry = errors.New("rooms: retry")
 
 // errForeignGame: a room of a game this Manager does not run (a store
 // shared with processes that run other games).
-var errForeignGame = errors.New("rooms: room of a game not run here:")
+var errForeignGame = errors.New("rooms: room of a game not run here")
 
 // errFull: the room is no longer a match for the join.
 var errFull = errors.New("rooms: room not joinable")

@@ -94,15 +94,14 @@ type nsClient struct {
 	wmu  sync.Mutex
 	done chan struct{}
 
-	mu       sync.Mutex
-	events   []nsEvent
-	read     map[string]int // event name -> events consumed
-	acks     map[int]chan json.RawMessage
-	nextAck  int
-	connErr  json.RawMessage
-	signal   chan struct{}
-	welcome  struct{ PlayerID, Name, Token string }
-	closeErr error
+	mu      sync.Mutex
+	events  []nsEvent
+	read    map[string]int // event name -> events consumed
+	acks    map[int]chan json.RawMessage
+	nextAck int
+	connErr json.RawMessage
+	signal  chan struct{}
+	welcome struct{ PlayerID, Name, Token string }
 }
 
 // dial connects to nsp with auth and waits for the connection to be

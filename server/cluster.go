@@ -57,7 +57,13 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 	aopts := *ropts
 	aopts.DialerRetries = 1
 	c.adapter = goredis.NewClient(&aopts)
-	opts.Adapter = redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log}).Adapter
+	ad := redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter")})
+	opts.Adapter = ad.Adapter
+	// Recovered sessions and missed packets live in Redis, written in order
+	// with the adapter's publishes, so a client recovers through any node.
+	if opts.Recovery != nil {
+		opts.Recovery.Store = ad.RecoveryStore(redisadapter.RecoveryStoreOptions{})
+	}
 
 	// The store's and presence's own client. Calls are bounded by their
 	// contexts (context deadlines on, dials included): a player's by its

@@ -76,19 +76,6 @@ func (c *nsClient) nextRoomWhere(what string, pred func(room map[string]any) boo
 	return nil
 }
 
-// waitFor polls cond (each poll is a round trip to something that changes
-// by itself, such as Redis) until it holds or binderWait passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(binderWait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, binderWait)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestClusterPlay: players on two nodes are matched into one room and play;
 // the lobby and stats are the cluster's; a player comes back through the
 // other node with their token and gets seat, total and streak; a player

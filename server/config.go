@@ -26,6 +26,9 @@ type Config struct {
 	RoundDuration  time.Duration
 	RoundGap       time.Duration
 	ReconnectGrace time.Duration
+	// RecoveryWindow: Socket.IO connection state recovery's maximum
+	// disconnection duration; at most ReconnectGrace (its default), 0 off.
+	RecoveryWindow time.Duration
 	TokenSecret    string
 	LogLevel       slog.Level
 	// The gold-mining game (/gold): board size, gold cells, turn time.
@@ -73,7 +76,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		}
 		return def
 	}
-	var cors, level string
+	var cors, level, recovery string
 	fs.StringVar(&c.Addr, "addr", env("RPSIO_ADDR", ":3000"), "listen address (RPSIO_ADDR)")
 	fs.StringVar(&c.Path, "path", env("RPSIO_PATH", "/socket.io/"), "Socket.IO path (RPSIO_PATH)")
 	durationVar(fs, &c.PingInterval, "ping-interval", env("RPSIO_PING_INTERVAL", "25s"), "Engine.IO ping interval (RPSIO_PING_INTERVAL)")
@@ -83,6 +86,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	durationVar(fs, &c.RoundDuration, "round-duration", env("RPSIO_ROUND_DURATION", "10s"), "time to choose a move (RPSIO_ROUND_DURATION)")
 	durationVar(fs, &c.RoundGap, "round-gap", env("RPSIO_ROUND_GAP", "3s"), "pause between rounds (RPSIO_ROUND_GAP)")
 	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
+	fs.StringVar(&recovery, "recovery-window", env("RPSIO_RECOVERY_WINDOW", ""), "Socket.IO connection state recovery: how long a dropped client can come back with its socket id, rooms and missed events; default --reconnect-grace on one node, off with --redis-url; at most --reconnect-grace, 0: off (RPSIO_RECOVERY_WINDOW)")
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("RPSIO_REDIS_URL", ""), "Redis of a multi-node cluster, redis://[:password@]host:port[/db]; needs --token-secret; empty: one node in memory (RPSIO_REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("RPSIO_REDIS_PREFIX", "socket.io"), "channel prefix of the cluster, as @socket.io/redis-adapter's key, and namespace of its keys in Redis (RPSIO_REDIS_PREFIX)")
@@ -138,6 +142,23 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		if d.d <= 0 { // in a fixed order, so the same bad input gives the same message
 			return c, fmt.Errorf("--%s must be positive", d.name)
 		}
+	}
+	c.RecoveryWindow = c.ReconnectGrace
+	if c.RedisURL != "" {
+		// In cluster mode recovery is opt-in for now: with it on, the
+		// 1,000-player soak of test/cluster-rooms lost "start" events
+		// (docs/ARCHITECTURE.md, "Known limits").
+		c.RecoveryWindow = 0
+	}
+	if recovery != "" {
+		d, err := time.ParseDuration(recovery)
+		if err != nil {
+			return c, fmt.Errorf("--recovery-window: %w", err)
+		}
+		c.RecoveryWindow = d
+	}
+	if c.RecoveryWindow < 0 || c.RecoveryWindow > c.ReconnectGrace {
+		return c, fmt.Errorf("--recovery-window must be 0 (off) to --reconnect-grace (%v): past the grace the player has left the room", c.ReconnectGrace)
 	}
 	if c.RoundGap < 0 {
 		return c, errors.New("--round-gap must not be negative")

@@ -19,7 +19,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "defaults", check: func(t *testing.T, c Config) {
 			want := Config{Addr: ":3000", Path: "/socket.io/", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 				MaxPayload: 1_000_000, RoundDuration: 10 * time.Second, RoundGap: 3 * time.Second, ReconnectGrace: 30 * time.Second,
-				GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second,
+				RecoveryWindow: 30 * time.Second, GoldWidth: 10, GoldHeight: 10, GoldCount: 10, GoldTurn: 20 * time.Second,
 				DrainTimeout: 10 * time.Second,
 				RedisPrefix:  "socket.io", NodeLease: 3 * time.Second, SweepInterval: 500 * time.Millisecond, RedisTimeout: time.Second}
 			if !reflect.DeepEqual(c, want) {
@@ -95,6 +95,39 @@ func TestParseConfig(t *testing.T) {
 		{name: "more gold than cells", args: []string{"--gold-width", "3", "--gold-height", "3", "--gold-count", "10"}, wantErr: "--gold-count must be 1..9"},
 		{name: "zero gold turn", args: []string{"--gold-turn", "0s"}, wantErr: "gold-turn must be positive"},
 		{name: "bad gold turn env", env: map[string]string{"RPSIO_GOLD_TURN": "soon"}, wantErr: "gold-turn"},
+		{name: "recovery window follows the grace", args: []string{"--reconnect-grace", "45s"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 45*time.Second {
+					t.Fatalf("recovery window %v, want the grace", c.RecoveryWindow)
+				}
+			}},
+		{name: "recovery window off by default in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 0 {
+					t.Fatalf("recovery window %v, want off", c.RecoveryWindow)
+				}
+			}},
+		{name: "recovery window opted in in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s", "--recovery-window", "20s"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 20*time.Second {
+					t.Fatalf("recovery window %v, want 20s", c.RecoveryWindow)
+				}
+			}},
+		{name: "recovery window from env, off with 0", env: map[string]string{"RPSIO_RECOVERY_WINDOW": "0"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 0 || recoveryOptions(c, nil) != nil {
+					t.Fatalf("recovery window %v, want off", c.RecoveryWindow)
+				}
+			}},
+		{name: "recovery window shorter", args: []string{"--recovery-window", "10s"},
+			check: func(t *testing.T, c Config) {
+				o := recoveryOptions(c, nil)
+				if c.RecoveryWindow != 10*time.Second || o.MaxDisconnectionDuration != 10*time.Second || o.MaxPackets != 1000 {
+					t.Fatalf("recovery %v %+v", c.RecoveryWindow, o)
+				}
+			}},
+		{name: "recovery window past the grace", args: []string{"--recovery-window", "31s"}, wantErr: "--recovery-window must be 0 (off) to --reconnect-grace (30s)"},
+		{name: "recovery window not a duration", env: map[string]string{"RPSIO_RECOVERY_WINDOW": "long"}, wantErr: "--recovery-window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

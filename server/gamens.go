@@ -146,12 +146,16 @@ func (g *gameNS) onConnection(s *socketio.Socket) {
 	gameName := g.rules.Name()
 	// Back within the grace (through this node or another): the seat is
 	// still ours; the manager catches the player up (room, then the game's
-	// catch-up events) in order with the room's other events. With Redis
+	// catch-up events) in order with the room's other events. A recovered
+	// socket got every event it missed: no catch-up, and its room channels
+	// are derived again from the room store (resume.go). With Redis
 	// unreachable the reconnect would fail too: the tracker records the
 	// arrival once Redis answers and reports it back, and the seat follows.
 	if err := g.players.arrive(s, gameName, playerID, name); !errors.Is(err, rooms.ErrUnavailable) {
 		ctx, cancel := context.WithTimeout(context.Background(), eventTimeout) // the client's events wait for it
-		if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
+		if s.Recovered() {
+			g.resume(ctx, s, playerID)
+		} else if _, err := g.rooms.Reconnect(ctx, gameName, playerID); err != nil && !errors.Is(err, rooms.ErrNotInRoom) {
 			g.log.Warn("reconnect failed", "player", playerID, "err", err)
 			g.players.recheck(gameName, playerID) // marked connected once the store answers
 		}

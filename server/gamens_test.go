@@ -157,6 +157,8 @@ func TestGoldNamespace(t *testing.T) {
 	// a digs both gold cells (b digs a number between): over.
 	wantAckOK(t, a.emit("dig", map[string]any{"x": golds[0][0], "y": golds[0][1]}), "a digs gold")
 	next := others[1] // a number: a's first dig opened others[0] alone
+	// The ack may overtake the room's "dug" event: wait for it.
+	waitFor(t, "a's second dug event", func() bool { return len(a.lastOpened()) >= 2 })
 	if opened := a.lastOpened(); !slices.Equal(opened, [][2]int{others[0], golds[0]}) {
 		t.Fatalf("opened %v", opened)
 	}

@@ -65,7 +65,7 @@ func newMetrics(h *health, log *slog.Logger) *Metrics {
 		}, []string{"component", "kind"}),
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rpsio_redis_published_messages_total",
-			Help: "Messages published to Redis, by component and kind (several per publish when batched).",
+			Help: "Messages published to Redis (Redis answered), by component and kind (several per publish when batched).",
 		}, []string{"component", "kind"}),
 		request: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "rpsio_redis_request_duration_seconds",
@@ -132,10 +132,12 @@ type componentMetrics struct {
 
 func (c componentMetrics) ObservePublish(kind string, n int, d time.Duration, err error) {
 	c.m.publish.WithLabelValues(c.name, kind).Observe(d.Seconds())
-	c.m.published.WithLabelValues(c.name, kind).Add(float64(n))
 	if err != nil {
+		// Not published: counted as an error, not in published.
 		c.m.redisErrors.WithLabelValues(c.name, "publish").Add(1)
+		return
 	}
+	c.m.published.WithLabelValues(c.name, kind).Add(float64(n))
 }
 
 func (c componentMetrics) ObserveRequest(kind string, d time.Duration, err error) {

@@ -41,6 +41,7 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		PingInterval: cfg.PingInterval,
 		PingTimeout:  cfg.PingTimeout,
 		MaxPayload:   cfg.MaxPayload,
+		Recovery:     recoveryOptions(cfg, nil),
 		Logger:       log,
 	}
 	if len(cfg.CORSOrigins) > 0 {

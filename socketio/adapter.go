@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpsio/rpsio/socketio/engineio"
 	"github.com/rpsio/rpsio/socketio/parser"
 )
 
@@ -26,6 +27,12 @@ type BroadcastOptions struct {
 	Rooms  []string
 	Except []string
 	Flags  BroadcastFlags
+	// Offset is the connection state recovery offset of the packet (its
+	// text form; empty when it is not kept). The packet's data never
+	// holds it: the local delivery appends it. A multi-node adapter
+	// carries it to the other nodes beside the packet and sets it on what
+	// it receives (see Options.Recovery).
+	Offset string
 }
 
 // SocketInfo describes a socket, possibly on another node.
@@ -288,17 +295,17 @@ func (a *InMemoryAdapter) LocalSockets(opts BroadcastOptions) []*Socket {
 // Broadcast implements Adapter: the packet is encoded once and queued on
 // each selected connection without waiting for any of them.
 func (a *InMemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
+	if r := a.nsp.rec; r != nil {
+		return r.deliverLocal(a, p, opts)
+	}
 	text, atts, err := parser.Encode(p)
 	if err != nil {
 		return err
 	}
-	packets := enginePackets(text, atts)
+	// Framed once for every WebSocket receiver (engineio.Prepared).
+	prepared := engineio.Prepare(enginePackets(text, atts)...)
 	for _, s := range a.LocalSockets(opts) {
-		if opts.Flags.Volatile {
-			s.conn.eio.SendVolatile(packets...)
-		} else {
-			_ = s.conn.eio.Send(packets...)
-		}
+		_ = s.conn.eio.SendPrepared(prepared, opts.Flags.Volatile)
 	}
 	return nil
 }

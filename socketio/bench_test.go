@@ -308,7 +308,16 @@ func BenchmarkBroadcast(b *testing.B) {
 		}
 		readers.Wait()
 	}()
-	for len(nsp.LocalSockets()) < clients {
+	// Every client in the room (OnConnection joins it after the CONNECT
+	// reply has gone out, so being connected is not enough).
+	for {
+		in, err := nsp.In("room").FetchSockets(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(in) == clients {
+			break
+		}
 		runtime.Gosched()
 	}
 

@@ -75,20 +75,26 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 		if err != nil {
 			return err
 		}
+		if n.rec != nil && !b.opts.Flags.Volatile {
+			errs = append(errs, n.rec.broadcast(p, b.opts))
+			continue
+		}
 		errs = append(errs, n.adapter.Broadcast(p, b.opts))
 	}
 	return errors.Join(errs...)
 }
 
-// FetchSockets lists the selected sockets.
+// FetchSockets lists the selected sockets. With an error (another node did
+// not answer in time, Redis is down), it returns what it has: at least
+// this node's sockets.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]SocketInfo, error) {
 	var out []SocketInfo
 	for _, n := range b.targets() {
 		s, err := n.adapter.FetchSockets(ctx, b.opts)
+		out = append(out, s...) // with an error, what came
 		if err != nil {
 			return out, err
 		}
-		out = append(out, s...)
 	}
 	return out, nil
 }

@@ -58,6 +58,9 @@ func (c *conn) send(p *parser.Packet) error {
 	if err != nil {
 		return err
 	}
+	if len(atts) == 0 {
+		return c.eio.Send(engineio.Packet{Type: engineio.Message, Data: text})
+	}
 	return c.eio.Send(enginePackets(text, atts)...)
 }
 
@@ -192,6 +195,14 @@ func (c *conn) connect(name string, query url.Values, auth map[string]any) {
 		c.connectError(name, errInvalidNamespace)
 		return
 	}
+	if nsp.rec != nil && c.protocol() == 5 {
+		// A client coming back sends its pid and last offset (strings).
+		pid, _ := auth["pid"].(string)
+		offset, _ := auth["offset"].(string)
+		if pid != "" && offset != "" && nsp.rec.restore(c, name, auth, pid, offset) {
+			return
+		}
+	}
 	s := newSocket(nsp, c, auth)
 	if err := nsp.runMiddleware(s); err != nil {
 		ce, ok := err.(*ConnectError)
@@ -214,9 +225,12 @@ func (c *conn) connect(name string, query url.Values, auth map[string]any) {
 	nsp.add(s)
 	var data any
 	if c.protocol() == 5 {
-		data = map[string]any{"sid": s.id}
+		data = connectData(s)
 	}
 	_ = c.send(&parser.Packet{Type: parser.Connect, Namespace: name, Data: data})
+	if nsp.rec != nil {
+		nsp.rec.track(s)
+	}
 	nsp.connected(s)
 }
 

@@ -27,6 +27,17 @@
 // SocketsLeave, DisconnectSockets, Namespace.ServerSideEmit(WithAck) with
 // OnServerSideEmit(WithAck) handlers, and Namespace.AllRooms.
 //
+// # Connection state recovery
+//
+// Options.Recovery (off by default) lets a client that lost its
+// connection for less than RecoveryOptions.MaxDisconnectionDuration come
+// back with its socket id, rooms and data, and every event it missed, in
+// order and once (socket.io 4.6's connectionStateRecovery, which
+// socket.io-client 4.6+ speaks); Socket.Recovered tells. Sessions and
+// packets live in a RecoveryStore: MemoryRecoveryStore for one node,
+// adapter/redis's for a cluster (any node recovers any session). Each
+// kept event carries its Offset as its last argument.
+//
 // # Concurrency
 //
 // The methods of Server, Namespace, Socket and BroadcastOperator are safe

@@ -325,7 +325,8 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 	}
 }
 
-// waitFor polls cond until it holds or the wait times out.
+// waitFor polls cond until it holds, failing the test after waitTimeout: for
+// state that changes without an event to wait on (counters read by scrapes).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)

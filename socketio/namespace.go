@@ -21,6 +21,7 @@ type Namespace struct {
 	srv     *Server
 	name    string
 	adapter Adapter
+	rec     *nspRecovery                                // nil: recovery off, or a dynamic parent
 	match   func(name string, auth map[string]any) bool // dynamic parents only
 	parent  *Namespace
 
@@ -54,6 +55,7 @@ func newNamespace(s *Server, name string, match func(string, map[string]any) boo
 	n := &Namespace{srv: s, name: name, match: match, sockets: map[string]*Socket{}, serverSide: map[string][]ServerSideHandler{}}
 	if match == nil {
 		n.adapter = s.opts.Adapter(n)
+		n.rec = newNspRecovery(s.rec, n)
 	}
 	return n
 }
@@ -240,7 +242,10 @@ func (n *Namespace) add(s *Socket) {
 
 func (n *Namespace) remove(s *Socket) {
 	n.mu.Lock()
-	delete(n.sockets, s.id)
+	// A recovered socket with the same id may have taken its place.
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
 	n.mu.Unlock()
 }
 

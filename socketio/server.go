@@ -51,6 +51,9 @@ type Options struct {
 	// created after Run (by Of, or a client reaching a dynamic namespace).
 	// Default 10 s.
 	AdapterStartTimeout time.Duration
+	// Recovery turns connection state recovery on (nil, the default: off,
+	// as the reference). See RecoveryOptions.
+	Recovery *RecoveryOptions
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -78,6 +81,7 @@ type Server struct {
 	opts   Options
 	engine *engineio.Server
 	log    *slog.Logger
+	rec    *serverRecovery // nil: recovery off
 
 	// life is cancelled by Shutdown; adapters started after Run run
 	// under it.
@@ -98,7 +102,7 @@ var ErrServerClosed = errors.New("socketio: server closed")
 // NewServer returns a Server with the default namespace "/" created.
 func NewServer(opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, log: opts.Logger, nsps: map[string]*Namespace{}}
+	s := &Server{opts: opts, log: opts.Logger, nsps: map[string]*Namespace{}, rec: newServerRecovery(opts)}
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	s.engine = engineio.NewServer(engineio.Options{
 		PingInterval:     opts.PingInterval,
@@ -144,6 +148,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	var errs []error
+	if s.rec != nil {
+		if err := s.rec.opts.Store.Run(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("socketio: starting the recovery store: %w", err))
+		}
+	}
 	for _, n := range nsps {
 		if err := n.runAdapter(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("socketio: starting the adapter of %s: %w", n.name, err))
@@ -259,6 +268,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		for _, n := range nsps {
 			if err := n.closeAdapter(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("socketio: closing the adapter of %s: %w", n.name, err))
+			}
+		}
+		// After the sessions closed (saving their state) and the adapters.
+		if s.rec != nil {
+			if err := s.rec.opts.Store.Close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("socketio: closing the recovery store: %w", err))
 			}
 		}
 	})

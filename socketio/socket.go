@@ -90,6 +90,9 @@ type Socket struct {
 	nsp       *Namespace
 	conn      *conn
 	handshake *Handshake
+	pid       string        // private session id; recovery on, protocol 5 only
+	recovered bool          // restored by connection state recovery
+	rec       *sockRecovery // nil unless pid is set
 
 	mu            sync.Mutex
 	connected     bool
@@ -103,7 +106,7 @@ type Socket struct {
 
 func newSocket(nsp *Namespace, c *conn, auth map[string]any) *Socket {
 	r := c.eio.Request()
-	return &Socket{
+	s := &Socket{
 		id:   engineio.NewID(),
 		nsp:  nsp,
 		conn: c,
@@ -121,7 +124,16 @@ func newSocket(nsp *Namespace, c *conn, auth map[string]any) *Socket {
 		acks:      map[uint64]ackFunc{},
 		data:      map[string]any{},
 	}
+	if nsp.rec != nil && c.protocol() == 5 {
+		s.pid, s.rec = engineio.NewID(), &sockRecovery{saved: make(chan struct{})}
+	}
+	return s
 }
+
+// Recovered tells whether connection state recovery restored this socket
+// (Options.Recovery): its id, rooms and data are those it had before the
+// disconnection, and the events it missed have been sent again.
+func (s *Socket) Recovered() bool { return s.recovered }
 
 // ID is the socket id: random, URL-safe, 128 bits.
 func (s *Socket) ID() string { return s.id }
@@ -229,6 +241,9 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	if r := s.nsp.rec; r != nil {
+		return r.emit(s, p)
+	}
 	if !s.Connected() {
 		return ErrDisconnected
 	}
@@ -330,7 +345,11 @@ func (s *Socket) onClose(reason string) {
 	for _, h := range disconnecting {
 		s.call(func() { h(reason) })
 	}
-	s.nsp.adapter.DelAll(s.id)
+	if s.rec != nil {
+		s.nsp.rec.leave(s, reason) // leaves the rooms and saves the session
+	} else {
+		s.nsp.adapter.DelAll(s.id)
+	}
 	s.nsp.remove(s)
 	s.conn.removeSocket(s)
 	for _, fn := range acks {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,6 +138,7 @@ func (a *nspAdapter) Close(ctx context.Context) error {
 
 func (a *nspAdapter) malformed(err error, channel string) {
 	a.c.malformed.Add(1)
+	a.c.metrics.Dropped("malformed")
 	a.c.log.Debug("redis adapter: dropped a malformed message", "nsp", a.name, "channel", channel, "err", err)
 }
 
@@ -161,11 +163,17 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 		return a.publishSharded(shBroadcast, a.broadcastData(p, opts, ""))
 	}
 	rooms := unique(opts.Rooms)
-	msg, err := notepack.Marshal([]any{
+	arr := []any{
 		a.uid,
 		notepack.Map{{Key: "type", Value: int(parser.Event)}, {Key: "data", Value: p.Data}, {Key: "nsp", Value: a.name}},
 		notepack.Map{{Key: "rooms", Value: rooms}, {Key: "except", Value: unique(opts.Except)}, {Key: "flags", Value: flagsMap(opts.Flags, true)}},
-	})
+	}
+	if opts.Offset != "" {
+		// Connection state recovery: beside the packet, where Node's
+		// [uid, packet, opts] destructuring does not look.
+		arr = append(arr, opts.Offset)
+	}
+	msg, err := notepack.Marshal(arr)
 	if err != nil {
 		return fmt.Errorf("redis adapter: encoding a broadcast: %w", err)
 	}
@@ -173,15 +181,19 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 	if len(rooms) == 1 {
 		channel += rooms[0] + "#"
 	}
-	return a.c.publish(channel, msg)
+	return a.c.publish(pubBroadcast, channel, msg)
 }
 
 // onBroadcastMessage handles a message on P#N# or P#N#ROOM#.
 func (a *nspAdapter) onBroadcastMessage(m *goredis.Message) {
-	if len(m.Channel) < len(a.channel)+1 || m.Channel[:len(a.channel)] != a.channel {
+	rest, ok := strings.CutPrefix(m.Channel, a.channel)
+	if !ok {
 		return
 	}
-	room := m.Channel[len(a.channel) : len(m.Channel)-1]
+	room := ""
+	if rest != "" {
+		room = rest[:len(rest)-1] // Node drops the last character
+	}
 	if room != "" && !a.hasRoom(room) {
 		return // no local socket in the room: not even decoded, as in Node
 	}
@@ -227,6 +239,9 @@ func (a *nspAdapter) handleBroadcast(b []byte) error {
 		return err
 	}
 	opts.Flags.Timeout = 0
+	if len(arr) > 3 {
+		opts.Offset, _ = arr[3].(string) // an rpsio peer's recovery offset
+	}
 	return a.InMemoryAdapter.Broadcast(p, opts)
 }
 
@@ -278,7 +293,7 @@ func (a *nspAdapter) BroadcastWithAck(p *parser.Packet, opts socketio.BroadcastO
 			if err != nil {
 				return fmt.Errorf("redis adapter: encoding a broadcast: %w", err)
 			}
-			perr = a.c.publish(a.reqChannel, msg)
+			perr = a.c.publish(pubBroadcast, a.reqChannel, msg)
 		}
 	}
 	if err := a.InMemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck); err != nil {
@@ -350,12 +365,13 @@ func (a *nspAdapter) wait(ctx context.Context, id string, p *pending, what strin
 	return nil
 }
 
+// publishJSON publishes a request in JSON.
 func (a *nspAdapter) publishJSON(channel string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("redis adapter: encoding a request: %w", err)
 	}
-	return a.c.publish(channel, b)
+	return a.c.publish(pubRequest, channel, b)
 }
 
 // FetchSockets implements socketio.Adapter.
@@ -364,8 +380,12 @@ func (a *nspAdapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOp
 	if opts.Flags.Local {
 		return local, nil
 	}
+	start := time.Now()
 	id, p, err := a.request(ctx, reqRemoteFetch)
 	if err != nil || p == nil {
+		if err != nil {
+			a.observeRequest("fetchSockets", start, err)
+		}
 		return local, err
 	}
 	if a.c.opts.Sharded {
@@ -380,13 +400,23 @@ func (a *nspAdapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOp
 	}
 	if err != nil {
 		a.drop(id)
+		a.observeRequest("fetchSockets", start, err)
 		return local, err
 	}
 	err = a.wait(ctx, id, p, "fetchSockets response")
+	a.observeRequest("fetchSockets", start, err)
 	a.mu.Lock()
 	out := append(local, p.sockets...)
 	a.mu.Unlock()
 	return out, err
+}
+
+// observeRequest reports a request to the other nodes, from start to its
+// end: err nil, a timeout (wrapping ErrTimeout) or a failure (Redis
+// unreachable, publish queue full). A call with no other node to ask sent
+// no request and is not reported.
+func (a *nspAdapter) observeRequest(kind string, start time.Time, err error) {
+	a.c.metrics.ObserveRequest(kind, time.Since(start), err)
 }
 
 func (a *nspAdapter) drop(id string) {
@@ -402,8 +432,12 @@ func (a *nspAdapter) AllRooms(ctx context.Context) ([]string, error) {
 		// createShardedAdapter has no allRooms request: local rooms only.
 		return local, nil
 	}
+	start := time.Now()
 	id, p, err := a.request(ctx, reqAllRooms)
 	if err != nil || p == nil {
+		if err != nil {
+			a.observeRequest("allRooms", start, err)
+		}
 		return local, err
 	}
 	err = a.publishJSON(a.reqChannel, struct {
@@ -413,9 +447,11 @@ func (a *nspAdapter) AllRooms(ctx context.Context) ([]string, error) {
 	}{a.uid, id, reqAllRooms})
 	if err != nil {
 		a.drop(id)
+		a.observeRequest("allRooms", start, err)
 		return local, err
 	}
 	err = a.wait(ctx, id, p, "allRooms response")
+	a.observeRequest("allRooms", start, err)
 	a.mu.Lock()
 	for _, r := range local {
 		p.rooms[r] = struct{}{}
@@ -508,8 +544,10 @@ func (a *nspAdapter) ServerSideEmit(_ context.Context, event string, args []any)
 
 // ServerSideEmitWithAck implements socketio.Adapter.
 func (a *nspAdapter) ServerSideEmitWithAck(ctx context.Context, event string, args []any) ([]any, error) {
+	start := time.Now()
 	id, p, err := a.request(ctx, reqServerSideEmit)
 	if err != nil {
+		a.observeRequest("serverSideEmit", start, err)
 		return []any{}, err
 	}
 	if p == nil {
@@ -528,9 +566,11 @@ func (a *nspAdapter) ServerSideEmitWithAck(ctx context.Context, event string, ar
 	}
 	if err != nil {
 		a.drop(id)
+		a.observeRequest("serverSideEmit", start, err)
 		return []any{}, err
 	}
 	err = a.wait(ctx, id, p, "serverSideEmit responses")
+	a.observeRequest("serverSideEmit", start, err)
 	a.mu.Lock()
 	out := append([]any{}, p.answers...)
 	a.mu.Unlock()
@@ -574,7 +614,7 @@ func (a *nspAdapter) respond(req map[string]any, payload []byte) {
 		uid, _ := getString(req, "uid")
 		ch = a.respChannel + uid + "#"
 	}
-	_ = a.c.publish(ch, payload)
+	_ = a.c.publish(pubResponse, ch, payload)
 }
 
 func (a *nspAdapter) respondJSON(req map[string]any, v any) {
@@ -676,7 +716,7 @@ func (a *nspAdapter) handleRequest(b []byte) error {
 				a.c.log.Error("redis adapter: encoding a serverSideEmit answer", "nsp", a.name, "err", err)
 				return
 			}
-			_ = a.c.publish(a.respChannel, b)
+			_ = a.c.publish(pubResponse, a.respChannel, b)
 		})
 	case reqBroadcast:
 		if a.isOwnAckRequest(requestID) {

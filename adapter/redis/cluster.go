@@ -14,25 +14,38 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/rpsio/rpsio/adapter"
 	"github.com/rpsio/rpsio/socketio"
 )
 
 // Errors of the adapter; each is wrapped with details.
 var (
 	// ErrTimeout: a request to the other nodes had not all its answers in
-	// time. What came is returned beside it.
-	ErrTimeout = errors.New("redis adapter: timeout")
+	// time. What came is returned beside it. It has a Timeout() method
+	// returning true, as net errors do, so that adapter.Metrics and
+	// callers tell a timeout from a failure whatever ended the wait (the
+	// request timeout or the caller's context).
+	ErrTimeout error = timeoutError{}
 	// ErrQueueFull: the publish queue is full (Redis down or too slow);
 	// the message was dropped. Local delivery was not affected.
 	ErrQueueFull = errors.New("redis adapter: publish queue full")
 	// ErrNotRunning: the adapter is not started (or closed); the message
 	// was not published. Local delivery was not affected.
 	ErrNotRunning = errors.New("redis adapter: not running")
+	// ErrUnavailable: Redis is unreachable (the subscriber connection is
+	// down); a request fails at once rather than after go-redis's retries.
+	ErrUnavailable = errors.New("redis adapter: Redis unreachable")
 	// ErrRedisVersion: sharded mode needs Redis 7.0 or later.
 	ErrRedisVersion = errors.New("redis adapter: Redis version too old")
 )
 
-// Stats counts what a Cluster did since it was made.
+type timeoutError struct{}
+
+func (timeoutError) Error() string { return "redis adapter: timeout" }
+func (timeoutError) Timeout() bool { return true }
+
+// Stats counts what a Cluster did since it was made. Options.Metrics is
+// told most of it as it happens, with the durations.
 type Stats struct {
 	// Published messages (PUBLISH or SPUBLISH sent and answered).
 	Published uint64
@@ -62,12 +75,17 @@ type Stats struct {
 // handled one at a time, in arrival order) and one publishing goroutine
 // (which sends the queued messages in order, batched into pipelines).
 type Cluster struct {
-	client goredis.UniversalClient
-	opts   Options
-	log    *slog.Logger
+	client  goredis.UniversalClient
+	opts    Options
+	log     *slog.Logger
+	metrics adapter.Metrics
+	// epoch: pubItem.queued counts from it (monotonic clock).
+	epoch time.Time
 
 	published, publishDropped, publishRetries       atomic.Uint64
 	received, receiveDropped, malformed, reconnects atomic.Uint64
+	// down is set while the subscriber connection is lost.
+	down atomic.Bool
 
 	// mu guards what follows; never held while calling Redis or a
 	// namespace. Lock order: nspAdapter.mu is never held when taking it.
@@ -88,6 +106,8 @@ func New(client goredis.UniversalClient, opts Options) *Cluster {
 		client:  client,
 		opts:    opts,
 		log:     opts.Logger,
+		metrics: opts.Metrics,
+		epoch:   time.Now(),
 		routes:  map[string]func(*goredis.Message){},
 		subs:    map[string]struct{}{},
 		waiters: map[string][]chan struct{}{},
@@ -127,6 +147,10 @@ type runState struct {
 
 	psMu sync.Mutex
 	ps   *goredis.PubSub
+	// sub is the client of the subscriber connection: ours, on RESP2
+	// (see subscriberClient), or the caller's.
+	sub    goredis.UniversalClient
+	ownSub bool
 
 	// logOnce-style flags, touched by one goroutine each.
 	publishFailing, dropLogged, recvDropLogged atomic.Bool
@@ -135,8 +159,32 @@ type runState struct {
 type pubItem struct {
 	channel string
 	payload []byte
+	queued  int64 // when publish queued it: nanoseconds since Cluster.epoch
 	sharded bool
+	kind    pubKind
+	// cmds, when set, queues other commands instead (the recovery store's
+	// writes, which must reach Redis in order with the publishes).
+	cmds func(ctx context.Context, p goredis.Pipeliner)
+	// done, when set, is closed once the pipeline holding the item has
+	// been sent and answered (or the item dropped).
+	done chan struct{}
 }
+
+// pubKind is what a published message is, for Metrics.ObservePublish.
+type pubKind uint8
+
+const (
+	pubBroadcast pubKind = iota // broadcasts, with or without acks
+	pubRequest                  // requests to the other nodes
+	pubResponse                 // answers to the other nodes' requests, acks
+	numPubKinds
+)
+
+var pubKindNames = [numPubKinds]string{"broadcast", "request", "response"}
+
+// errStale is why a subscriber connection that stopped answering pings is
+// reported lost.
+var errStale = errors.New("redis adapter: the subscriber connection stopped answering pings")
 
 func (r *runState) pubsub() *goredis.PubSub {
 	r.psMu.Lock()
@@ -155,6 +203,10 @@ func (c *Cluster) acquire(ctx context.Context) error {
 	c.mu.Unlock()
 	// Check Redis outside the lock; two first namespaces may both do it.
 	if err := c.check(ctx); err != nil {
+		if !errors.Is(err, ErrRedisVersion) {
+			c.metrics.RedisError("connect", err)
+		}
+		c.metrics.RedisConnected(false, err)
 		return err
 	}
 	c.mu.Lock()
@@ -169,14 +221,35 @@ func (c *Cluster) acquire(ctx context.Context) error {
 		stop: make(chan struct{}), writerDone: make(chan struct{}),
 		pubq:  make(chan pubItem, c.opts.PublishQueueSize),
 		recvq: make(chan *goredis.Message, c.opts.ReceiveQueueSize),
-		ps:    c.newPubSub(rctx, nil),
 	}
+	r.sub, r.ownSub = c.subscriberClient()
+	r.ps = c.newPubSub(rctx, r.sub, nil)
 	c.run = r
 	r.wg.Add(3)
 	go c.reader(r)
 	go c.dispatcher(r)
 	go c.writer(r)
 	return nil
+}
+
+// subscriberClient returns the client of the subscriber connection: a copy
+// of the caller's on RESP2. go-redis's RESP3 reader can drop a Pub/Sub
+// message whose frame arrives cut at the wrong byte (go-redis issue 3839;
+// measured here: about 4 in 10,000 under load), and RESP2 carries
+// Pub/Sub messages as plain replies. Clients of other kinds are used as
+// they are.
+func (c *Cluster) subscriberClient() (goredis.UniversalClient, bool) {
+	switch cl := c.client.(type) {
+	case *goredis.Client:
+		o := *cl.Options()
+		o.Protocol = 2
+		return goredis.NewClient(&o), true
+	case *goredis.ClusterClient:
+		o := *cl.Options()
+		o.Protocol = 2
+		return goredis.NewClusterClient(&o), true
+	}
+	return c.client, false
 }
 
 // check pings Redis and, for the sharded mode, checks its version.
@@ -224,16 +297,22 @@ func (c *Cluster) release(ctx context.Context) error {
 		err = fmt.Errorf("redis adapter: stopping: %w", ctx.Err())
 	}
 	r.cancel()
+	c.down.Store(false)
 	_ = r.pubsub().Close() // ends the reader's wait
 	r.wg.Wait()            // the goroutines end at once after the cancel and the close
+	if r.ownSub {
+		_ = r.sub.Close()
+	}
+	// After the reader has ended: its last report cannot come after this.
+	c.metrics.RedisConnected(false, ErrNotRunning)
 	return err
 }
 
 // newPubSub makes a subscriber connection holding every subscription in
 // keys (nil: none). It never fails: go-redis keeps the subscriptions and
 // makes them when it connects.
-func (c *Cluster) newPubSub(ctx context.Context, keys []string) *goredis.PubSub {
-	ps := c.client.Subscribe(ctx)
+func (c *Cluster) newPubSub(ctx context.Context, client goredis.UniversalClient, keys []string) *goredis.PubSub {
+	ps := client.Subscribe(ctx)
 	byKind := map[byte][]string{}
 	for _, k := range keys {
 		byKind[k[0]] = append(byKind[k[0]], k[2:])
@@ -292,13 +371,16 @@ func (c *Cluster) subscribe(ctx context.Context, keys []string, h func(*goredis.
 		}
 	}
 	if err != nil {
+		c.metrics.RedisError("subscribe", err)
 		return fmt.Errorf("redis adapter: subscribing: %w", err)
 	}
 	for _, ch := range waits {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("redis adapter: waiting for Redis to confirm the subscriptions: %w", ctx.Err())
+			err := fmt.Errorf("redis adapter: waiting for Redis to confirm the subscriptions: %w", ctx.Err())
+			c.metrics.RedisError("subscribe", err)
+			return err
 		}
 	}
 	return nil
@@ -319,6 +401,13 @@ func (c *Cluster) unsubscribe(ctx context.Context, keys []string) {
 	c.mu.Unlock()
 	if r == nil {
 		return
+	}
+	if c.down.Load() {
+		// go-redis forgets the subscriptions before it writes; with Redis
+		// down the write would only wait out its dial retries.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
 	}
 	ps := r.pubsub()
 	for _, k := range gone {
@@ -356,11 +445,13 @@ func (c *Cluster) confirm(kind, channel string) {
 
 // reader reads the subscriber connection into the receive queue. go-redis
 // reconnects and subscribes again after an error; the reader backs off
-// meanwhile, and replaces a connection that stops answering pings.
+// meanwhile, and replaces a connection that stops answering pings. It
+// alone reports the connection's state to Metrics (until release).
 func (c *Cluster) reader(r *runState) {
 	defer r.wg.Done()
 	backoff := 50 * time.Millisecond
-	failing, pinged := false, false
+	// connected is what was last reported through RedisConnected.
+	failing, pinged, connected := false, false, false
 	for {
 		ps := r.pubsub()
 		msg, err := ps.ReceiveTimeout(r.ctx, c.opts.HealthCheckInterval)
@@ -375,17 +466,34 @@ func (c *Cluster) reader(r *runState) {
 				if pinged {
 					c.log.Warn("redis adapter: the subscriber connection stopped answering; replacing it")
 					c.reconnects.Add(1)
+					c.metrics.RedisError("ping", errStale)
+					if connected {
+						connected = false
+						c.metrics.RedisConnected(false, errStale)
+					}
 					c.replacePubSub(r)
 					pinged = false
 					continue
 				}
-				pinged = ps.Ping(r.ctx) == nil
-				continue
+				perr := ps.Ping(r.ctx)
+				if perr == nil {
+					pinged = true
+					continue
+				}
+				err = perr // the ping could not be sent: the connection is lost
 			}
 			if !failing {
 				c.log.Warn("redis adapter: subscriber connection lost; local delivery goes on, retrying", "err", err)
 				c.reconnects.Add(1)
 				failing = true
+				c.down.Store(true)
+				c.metrics.RedisError("receive", err)
+				connected = false
+				// Shown in /readyz: say what was lost ("EOF" alone would not).
+				c.metrics.RedisConnected(false, fmt.Errorf("redis adapter: subscriber connection lost: %w", err))
+			} else {
+				// go-redis dials again on each receive: one failed attempt.
+				c.metrics.RedisError("connect", err)
 			}
 			select {
 			case <-r.stop:
@@ -398,7 +506,14 @@ func (c *Cluster) reader(r *runState) {
 		backoff, pinged = 50*time.Millisecond, false
 		if failing {
 			failing = false
+			c.down.Store(false)
 			c.log.Info("redis adapter: subscriber connection back")
+		}
+		if !connected {
+			// Something was read: connected, and subscribed, since go-redis
+			// subscribes again before it reads from a new connection.
+			connected = true
+			c.metrics.RedisConnected(true, nil)
 		}
 		switch m := msg.(type) {
 		case *goredis.Subscription:
@@ -409,6 +524,7 @@ func (c *Cluster) reader(r *runState) {
 			case r.recvq <- m:
 			default:
 				c.receiveDropped.Add(1)
+				c.metrics.Dropped("lagging")
 				if !r.recvDropLogged.Swap(true) {
 					c.log.Warn("redis adapter: falling behind, dropping received messages (counted in Stats.ReceiveDropped)",
 						"queue", c.opts.ReceiveQueueSize)
@@ -425,7 +541,7 @@ func (c *Cluster) replacePubSub(r *runState) {
 		keys = append(keys, k)
 	}
 	c.mu.Unlock()
-	ps := c.newPubSub(r.ctx, keys)
+	ps := c.newPubSub(r.ctx, r.sub, keys)
 	r.psMu.Lock()
 	old := r.ps
 	r.ps = ps
@@ -468,6 +584,7 @@ func (c *Cluster) route(m *goredis.Message) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.malformed.Add(1)
+			c.metrics.Dropped("malformed")
 			c.log.Error("redis adapter: handling a message panicked; dropped", "channel", m.Channel, "panic", p)
 		}
 	}()
@@ -475,7 +592,7 @@ func (c *Cluster) route(m *goredis.Message) {
 }
 
 // publish queues a message without waiting.
-func (c *Cluster) publish(channel string, payload []byte) error {
+func (c *Cluster) publish(kind pubKind, channel string, payload []byte) error {
 	c.mu.Lock()
 	r := c.run
 	c.mu.Unlock()
@@ -483,10 +600,19 @@ func (c *Cluster) publish(channel string, payload []byte) error {
 		c.publishDropped.Add(1)
 		return ErrNotRunning
 	}
+	return c.enqueue(r, pubItem{channel: channel, payload: payload, sharded: c.opts.Sharded, kind: kind})
+}
+
+// enqueue queues an item for the writer; a full queue drops it.
+func (c *Cluster) enqueue(r *runState, it pubItem) error {
+	it.queued = int64(time.Since(c.epoch))
 	select {
-	case r.pubq <- pubItem{channel, payload, c.opts.Sharded}:
+	case r.pubq <- it:
 		return nil
 	default:
+		if it.done != nil {
+			close(it.done)
+		}
 		c.publishDropped.Add(1)
 		if !r.dropLogged.Swap(true) {
 			c.log.Warn("redis adapter: publish queue full, dropping messages (counted in Stats.PublishDropped)",
@@ -544,11 +670,25 @@ func (c *Cluster) writer(r *runState) {
 // flush publishes batch, retrying after connection errors (the queue
 // fills meanwhile, and then drops) until it goes through or the run ends.
 func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
+	defer func() {
+		for _, it := range batch {
+			if it.done != nil {
+				close(it.done)
+			}
+		}
+	}()
 	backoff := 50 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
 		_, err := c.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 			for _, it := range batch {
+				if it.done != nil && it.cmds == nil && it.channel == "" {
+					continue // a marker
+				}
+				if it.cmds != nil {
+					it.cmds(ctx, p)
+					continue
+				}
 				if it.sharded {
 					p.SPublish(ctx, it.channel, it.payload)
 				} else {
@@ -559,7 +699,14 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 		})
 		cancel()
 		if err == nil {
-			c.published.Add(uint64(len(batch)))
+			n := 0
+			for _, it := range batch {
+				if it.cmds == nil && it.channel != "" {
+					n++
+				}
+			}
+			c.published.Add(uint64(n))
+			c.observePublish(batch, nil)
 			if r.publishFailing.Swap(false) {
 				c.log.Info("redis adapter: publishing again")
 			}
@@ -569,17 +716,20 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 		if errors.As(err, &rerr) && !strings.HasPrefix(rerr.Error(), "LOADING") {
 			// Redis refused the command: sending it again would not help.
 			c.publishDropped.Add(uint64(len(batch)))
+			c.observePublish(batch, err)
 			c.log.Error("redis adapter: Redis refused a publish; dropped", "err", err)
 			return
 		}
 		if r.ctx.Err() != nil || closing {
 			c.publishDropped.Add(uint64(len(batch)))
+			c.observePublish(batch, err)
 			return
 		}
 		if !r.publishFailing.Swap(true) {
 			c.log.Warn("redis adapter: publishing failed; local delivery goes on, retrying", "err", err)
 		}
 		c.publishRetries.Add(1)
+		c.metrics.RedisError("publish", err)
 		select {
 		case <-r.ctx.Done():
 		case <-r.stop:
@@ -589,9 +739,36 @@ func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
 	}
 }
 
+// observePublish reports a pipeline that went through (err nil) or was
+// given up: one ObservePublish per kind of message in it, timed from the
+// first of that kind being queued. No allocation: it runs per pipeline.
+func (c *Cluster) observePublish(batch []pubItem, err error) {
+	var n [numPubKinds]int
+	var first [numPubKinds]int64
+	for i := range batch {
+		if batch[i].cmds != nil || batch[i].channel == "" {
+			continue // the recovery store's writes and markers are not publishes
+		}
+		k := batch[i].kind
+		if n[k] == 0 {
+			first[k] = batch[i].queued
+		}
+		n[k]++
+	}
+	now := int64(time.Since(c.epoch))
+	for k := range n {
+		if n[k] > 0 {
+			c.metrics.ObservePublish(pubKindNames[k], n[k], time.Duration(now-first[k]), err)
+		}
+	}
+}
+
 // numSub counts the subscribers of a channel (NUMSUB) or shard channel
 // (SHARDNUMSUB), summed over the masters of a Redis Cluster.
 func (c *Cluster) numSub(ctx context.Context, channel string) (int, error) {
+	if c.down.Load() {
+		return 0, fmt.Errorf("%w: the subscriber connection is down, retrying", ErrUnavailable)
+	}
 	count := func(ctx context.Context, cl goredis.Cmdable) (int64, error) {
 		var m map[string]int64
 		var err error
@@ -613,13 +790,23 @@ func (c *Cluster) numSub(ctx context.Context, channel string) (int, error) {
 			return err
 		})
 		if err != nil {
+			c.numSubFailed(ctx, err)
 			return 0, fmt.Errorf("redis adapter: counting the nodes: %w", err)
 		}
 		return int(total), nil
 	}
 	n, err := count(ctx, c.client)
 	if err != nil {
+		c.numSubFailed(ctx, err)
 		return 0, fmt.Errorf("redis adapter: counting the nodes: %w", err)
 	}
 	return int(n), nil
+}
+
+// numSubFailed counts a failed NUMSUB as a Redis error, unless the
+// caller's context ended it.
+func (c *Cluster) numSubFailed(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		c.metrics.RedisError("numsub", err)
+	}
 }

@@ -3,6 +3,8 @@ package redis
 import (
 	"log/slog"
 	"time"
+
+	"github.com/rpsio/rpsio/adapter"
 )
 
 // SubscriptionMode says which room channels a node subscribes to in
@@ -64,6 +66,35 @@ type Options struct {
 	StartTimeout time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// Metrics receives the adapter's measurements (server.Metrics.Component
+	// implements it); default adapter.Nop. What it is told:
+	//   - ObservePublish once per pipeline and kind of message in it, when the
+	//     pipeline has gone through (or been given up, with the error): kind
+	//     "broadcast" (broadcasts, with or without acknowledgements),
+	//     "request" (to the other nodes: fetchSockets, allRooms,
+	//     serverSideEmit, socketsJoin, socketsLeave, disconnectSockets) or
+	//     "response" (answers to the other nodes' requests and acks);
+	//   - ObserveRequest once per request to the other nodes (FetchSockets,
+	//     AllRooms, ServerSideEmitWithAck; not when there is no other node
+	//     to ask), kind "fetchSockets", "allRooms" or "serverSideEmit", when
+	//     it has every answer, timed out (the error wraps ErrTimeout, which
+	//     has a Timeout() method returning true) or failed (Redis
+	//     unreachable, publish queue full);
+	//   - RedisError with op "connect" (Run's check, and each failed attempt
+	//     to reconnect the subscriber), "receive" (the subscriber connection
+	//     lost), "ping" (it stopped answering), "subscribe", "publish" (a
+	//     pipeline failed and will be sent again; a pipeline given up is
+	//     reported through ObservePublish instead) and "numsub" (counting the
+	//     nodes for a request);
+	//   - RedisConnected(true) when the subscriber connection receives again
+	//     (subscribed: go-redis subscribes before reading), false when it is
+	//     lost or replaced, when Run cannot reach Redis and when the last
+	//     namespace closes;
+	//   - Dropped "malformed" (undecodable message, or its handler panicked)
+	//     and "lagging" (the receive queue was full).
+	// Its methods are called from the adapter's goroutines and from callers
+	// of the socketio API, never with a lock held.
+	Metrics adapter.Metrics
 }
 
 func (o Options) withDefaults() Options {
@@ -93,6 +124,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = adapter.Nop{}
 	}
 	return o
 }

@@ -185,6 +185,9 @@ func (a *nspAdapter) broadcastData(p *parser.Packet, o socketio.BroadcastOptions
 	d := notepack.Map{{Key: "packet", Value: notepack.Map{{Key: "type", Value: int(parser.Event)}, {Key: "data", Value: p.Data}}}}
 	if requestID != "" {
 		d = append(d, notepack.Field{Key: "requestId", Value: requestID})
+	} else if o.Offset != "" {
+		// Connection state recovery: a key Node's ClusterAdapter does not read.
+		d = append(d, notepack.Field{Key: "rpsioOffset", Value: o.Offset})
 	}
 	return append(d, notepack.Field{Key: "opts", Value: a.shardedOpts(o)})
 }
@@ -239,8 +242,9 @@ func (a *nspAdapter) publishSharded(typ int, data notepack.Map) error {
 	if err != nil {
 		return fmt.Errorf("redis adapter: encoding a message: %w", err)
 	}
-	channel := a.channel
+	channel, kind := a.channel, pubRequest
 	if typ == shBroadcast {
+		kind = pubBroadcast
 		_, withAck := data.Get("requestId")
 		o, _ := data.Get("opts")
 		rooms, _ := o.(notepack.Map).Get("rooms")
@@ -256,7 +260,7 @@ func (a *nspAdapter) publishSharded(typ int, data notepack.Map) error {
 			}
 		}
 	}
-	return a.c.publish(channel, b)
+	return a.c.publish(kind, channel, b)
 }
 
 // respondSharded sends a response to the requester's own channel.
@@ -266,7 +270,7 @@ func (a *nspAdapter) respondSharded(requester string, typ int, data notepack.Map
 		a.c.log.Error("redis adapter: encoding a response", "nsp", a.name, "err", err)
 		return
 	}
-	_ = a.c.publish(a.channel+requester+"#", b)
+	_ = a.c.publish(pubResponse, a.channel+requester+"#", b)
 }
 
 func (a *nspAdapter) onShardedMessage(m *goredis.Message) {
@@ -323,6 +327,7 @@ func (a *nspAdapter) onShardedRequest(msg map[string]any) error {
 		}
 		if !withAck {
 			opts.Flags.Timeout = 0
+			opts.Offset, _ = data["rpsioOffset"].(string)
 			return a.InMemoryAdapter.Broadcast(p, opts)
 		}
 		if opts.Flags.Timeout <= 0 {

@@ -289,10 +289,8 @@ func socketToWire(s socketio.SocketInfo) wireSocket {
 		auth = map[string]any{}
 	}
 	_, xdomain := h.Headers["Origin"]
-	data := any(s.Data)
-	if s.Data == nil {
-		data = map[string]any{}
-	} else {
+	var data any = map[string]any{}
+	if s.Data != nil {
 		data = jsonValue(s.Data)
 	}
 	rooms := s.Rooms

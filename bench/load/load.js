@@ -60,7 +60,7 @@ function workerMain() {
   }
 
   class Conn {
-    constructor(url, group, cb) {
+    constructor(url, group, cb, localAddress) {
       this.group = group;
       this.state = 0; // 0: wait Engine.IO open, 1: wait Socket.IO connect, 2: ready
       this.cb = cb;
@@ -68,7 +68,7 @@ function workerMain() {
       this.ackId = 0; this.sentAt = 0; this.expect = null; this.inFlight = false;
       this.lastSeq = 0;
       this.pending = null; // join ack callback
-      this.ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+      this.ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, ...(localAddress ? { localAddress } : {}) });
       this.timer = setTimeout(() => this.fail('handshake timeout'), 10000);
       this.ws.on('message', (data) => this.onMessage(data));
       this.ws.on('error', (err) => this.fail('error: ' + err.message));
@@ -173,7 +173,7 @@ function workerMain() {
     }
   }
 
-  function connectMany(url, count, group, conc) {
+  function connectMany(url, count, group, conc, localAddress) {
     return new Promise((resolve) => {
       let started = 0, ok = 0, failed = 0; const errors = {};
       const t0 = performance.now();
@@ -185,7 +185,7 @@ function workerMain() {
         const c = new Conn(url, group, (err) => {
           if (err) { failed++; errors[err] = (errors[err] || 0) + 1; } else { ok++; groups[group].push(c); }
           if (ok + failed === count) finish(); else next();
-        });
+        }, localAddress);
         conns.push(c);
       };
       for (let i = 0; i < Math.min(conc, count); i++) next();
@@ -203,7 +203,7 @@ function workerMain() {
   }
 
   const handlers = {
-    async connect(m) { lag(true); return connectMany(m.url, m.count, m.group, m.concurrency || 100); },
+    async connect(m) { lag(true); return connectMany(m.url, m.count, m.group, m.concurrency || 100, m.localAddress); },
     async status() {
       return { unexpectedCloses, closeReasons, live: conns.filter((c) => c.state === 2 && !c.dead).length, lag: lag(false) };
     },
@@ -301,11 +301,31 @@ function cleanupSync() {
 process.on('exit', cleanupSync);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanupSync(); process.exit(130); });
 
+// The two ways of measuring of issue 11. A: server and two client workers
+// share both cores as the scheduler likes. B ("pinned"): the server on core
+// 0, one client worker (and this process) on core 1, so the server's CPU
+// and latency are its own.
+const MODES = {
+  A: { label: 'A (unpinned, 2 client workers)', workers: 2, pin: false },
+  B: { label: 'B (pinned: server on core 0, 1 client worker on core 1)', workers: 1, pin: true },
+};
+
+// Issue 11's targets, as ratios ours/reference (lower is better for all).
+const TARGETS = [
+  ['ack', 'serverCpuMsPer1kAcks', 'server CPU per acked round trip', 0.33],
+  ['ack', 'p99Ms', 'ack latency p99', 1.0],
+  ['mem', 'bytesPerConnGc', 'memory per idle connection (RSS, after a full collection)', 0.5],
+  ['mem', 'idleServerPct', 'server CPU holding N idle connections, 300 ms pings', 0.5],
+  ['bcast', 'serverCpuMsPer1kMsgs', 'server CPU per broadcast delivery', 0.4],
+];
+
 function parseArgs(argv) {
   const o = {
-    quick: false, conns: 5000, ackConns: 50, room: 200, duration: 5, warmup: 1, reps: 3,
-    workers: 2, window: 16, connectConcurrency: 20, out: path.join(TMP, 'results.json'), bin: path.join(TMP, 'conformance'),
-    build: true, only: null, settleMax: 20, retries: 1, calm: null, oursEnv: {}, phases: ['mem', 'ack', 'bcast'],
+    quick: false, conns: 5000, ackConns: 50, pinAckConns: 200, room: 200, duration: 5, warmup: 1, reps: 3,
+    window: 16, connectConcurrency: 20, out: path.join(TMP, 'results.json'), bin: path.join(TMP, 'conformance'),
+    zsioBin: path.join(TMP, 'zsio'), build: true, servers: ['ours', 'ref', 'zsio'], modes: ['A', 'B'], settleMax: 20,
+    idleWindow: 3, retries: 1, calm: null, oursEnv: {}, phases: ['mem', 'ack', 'bcast'],
+    scale: false, scaleConns: 19800, scaleWorkers: 4, scalePingInterval: 25000, scalePingTimeout: 20000,
   };
   const set = {};
   for (let i = 0; i < argv.length; i++) {
@@ -316,11 +336,12 @@ function parseArgs(argv) {
       case '--quick': o.quick = true; break;
       case '--conns': o.conns = num(); set.conns = 1; break;
       case '--ack-conns': o.ackConns = num(); set.ackConns = 1; break;
+      case '--pin-ack-conns': o.pinAckConns = num(); set.pinAckConns = 1; break;
       case '--room': o.room = num(); set.room = 1; break;
       case '--duration': o.duration = num(); set.duration = 1; break;
       case '--warmup': o.warmup = num(); set.warmup = 1; break;
       case '--reps': o.reps = Math.max(1, Math.floor(num())); set.reps = 1; break;
-      case '--workers': o.workers = Math.max(1, Math.floor(num())); break;
+      case '--idle-window': o.idleWindow = num(); set.idleWindow = 1; break;
       case '--connect-concurrency': o.connectConcurrency = Math.max(1, Math.floor(num())); break;
       case '--window': o.window = Math.max(1, Math.floor(num())); break;
       case '--ours-env': { const [k, ...v] = val().split('='); o.oursEnv[k] = v.join('='); break; }
@@ -329,40 +350,58 @@ function parseArgs(argv) {
       case '--settle-max': o.settleMax = num(); set.settleMax = 1; break;
       case '--out': o.out = path.resolve(val()); break;
       case '--bin': o.bin = path.resolve(val()); o.build = false; break;
+      case '--zsio-bin': o.zsioBin = path.resolve(val()); o.build = false; break;
       case '--no-build': o.build = false; break;
-      case '--only': o.only = val(); if (!['ours', 'ref'].includes(o.only)) throw new Error('--only ours|ref'); break;
+      case '--only': o.servers = [val()]; break;
+      case '--servers': o.servers = val().split(','); break;
+      case '--modes': o.modes = val().toUpperCase().split(','); break;
       case '--phases': o.phases = val().split(','); break;
+      case '--scale': o.scale = true; break;
+      case '--scale-conns': o.scaleConns = Math.floor(num()); break;
+      case '--scale-workers': o.scaleWorkers = Math.max(1, Math.floor(num())); break;
+      case '--scale-ping': o.scalePingInterval = num(); break;
       case '-h': case '--help': o.help = true; break;
       default: throw new Error('unknown argument ' + a + ' (see --help)');
     }
   }
   if (o.quick) {
-    const q = { conns: 500, ackConns: 20, room: 50, duration: 2, warmup: 0.5, reps: 1, settleMax: 8, retries: 2 };
+    const q = { conns: 500, ackConns: 20, pinAckConns: 40, room: 50, duration: 2, warmup: 0.5, reps: 1, settleMax: 8, idleWindow: 1, retries: 2 };
     for (const k of Object.keys(q)) if (!set[k]) o[k] = q[k];
+    if (o.scale) o.scaleConns = Math.min(o.scaleConns, 2000);
   }
   for (const p of o.phases) if (!['mem', 'ack', 'bcast'].includes(p)) throw new Error('unknown phase ' + p);
+  for (const m of o.modes) if (!MODES[m]) throw new Error('unknown mode ' + m + ' (A or B)');
+  for (const n of o.servers) if (!SERVERS[n]) throw new Error('unknown server ' + n + ' (ours, ref, zsio)');
   return o;
 }
 
 const HELP = `usage: node load.js [options]
-  --quick            N=500, C=20, R=50, 2 s phases, 0.5 s warm-up, 1 repetition, 2 retries
+  (default: modes A and B, servers ours, ref and zsio, phases mem, ack and bcast, medians of 3)
+  --quick            N=500, C=20 (B: 40), R=50, 2 s phases, 0.5 s warm-up, 1 repetition, 2 retries
+  --modes A,B        A: unpinned, 2 client workers; B: server pinned to core 0, 1 client worker on core 1
+  --servers LIST     comma-separated subset of ours,ref,zsio (--only X: one of them)
   --conns N          idle connections for the memory phase (default 5000)
-  --ack-conns C      connections with one ack in flight each (default 50)
+  --ack-conns C      mode A: connections with one ack in flight each (default 50)
+  --pin-ack-conns C  mode B: the same (default 200)
   --room R           receivers in the broadcast room (default 200)
   --duration S       measured seconds of the ack and broadcast phases (default 5)
   --warmup S         seconds of load before measuring (default 1)
+  --idle-window S    seconds over which the CPU of N idle connections is measured (default 3)
   --reps K           repetitions of every phase per server (default 3)
-  --workers W        client worker processes (default 2)
   --window W         broadcasts the sender may have ahead of the slowest receiver (default 16)
   --connect-concurrency K  handshakes in flight per worker (default 20)
   --settle-max S     longest wait for a stable RSS (default 20, quick 8)
   --retries K        attempts after a failed run (default 1, quick 2); all attempts are kept in the JSON
   --calm P           before each run, wait (at most 30 s) until CPU pressure (PSI some avg10) <= P %
   --phases LIST      comma-separated subset of mem,ack,bcast
-  --only ours|ref    measure one server only
+  --scale            instead: the scale run (as many idle WebSocket connections as the fd limit allows)
+  --scale-conns N    connections of the scale run (default 19800: the server's limit is ${'`ulimit -n`'} = 20000)
+  --scale-workers K  client processes of the scale run, each from its own 127.0.0.x (default 4)
+  --scale-ping MS    ping interval of the scale run (default 25000, the production default; timeout 20000)
   --ours-env K=V     extra environment for our server, e.g. GOGC=50 (repeatable)
-  --bin PATH         our conformance binary (skips the build)
-  --no-build         use ${TMP}/conformance as it is
+  --bin PATH         our conformance binary (skips the builds)
+  --zsio-bin PATH    the zishang520/socket.io fixture binary (skips the builds)
+  --no-build         use ${TMP}/conformance and ${TMP}/zsio as they are
   --out PATH         JSON results (default ${TMP}/results.json)`;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -386,14 +425,18 @@ function machineCpuMs() {
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: (total - f[3] - f[4]) * 1000 / CLK_TCK, steal: (f[7] || 0) * 1000 / CLK_TCK };
 }
+// Pins every thread of pid to cpus ("0", "1", "0-1").
+function pin(pid, cpus) { execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' }); }
+const ALL_CPUS = `0-${os.cpus().length - 1}`;
 
 // ---- workers ----
 
 class Worker {
-  constructor(index, onEvent) {
+  constructor(index, onEvent, cpus) {
     this.index = index;
     this.proc = fork(__filename, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(this.proc);
+    if (cpus) pin(this.proc.pid, cpus);
     this.rid = 0; this.waiting = new Map();
     this.proc.on('message', (m) => {
       if (m.rid !== undefined) {
@@ -426,39 +469,80 @@ class Worker {
   }
 }
 
+function startWorkers(n, cpus) {
+  const workers = [];
+  const onEvent = (from, m) => { // relay receiver progress to the broadcast sender (worker 0)
+    if (m.ev === 'done' && workers[0]) workers[0].send('remoteDone', { from: from.index, v: m.v });
+  };
+  for (let i = 0; i < n; i++) workers.push(new Worker(i, onEvent, cpus));
+  return workers;
+}
+
 // ---- servers ----
 
+// Each server serves the same contract (test/reference/server.js is the
+// model) and understands SIGUSR2 as "collect your garbage now, then print
+// gc done". ping: [interval, timeout] in ms, or null for the contract's
+// 300 / 200 ms.
 const SERVERS = {
-  ours: { label: 'ours (rpsio)', cmd: (o) => [o.bin, ['--mode', 'socket', '--addr', '127.0.0.1:0']] },
+  ours: {
+    label: 'ours (rpsio)',
+    cmd: (o, ping) => [o.bin, ['--mode', 'socket', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
   ref: {
-    label: 'reference (socket.io)',
-    cmd: () => [process.execPath, [path.join(REPO, 'test', 'reference', 'server.js'), '--mode', 'socket', '--addr', '127.0.0.1:0']],
+    label: 'reference (Node socket.io 4.8)',
+    cmd: (o, ping) => [process.execPath, ['--expose-gc', '-r', path.join(__dirname, 'gc-preload.js'),
+      path.join(REPO, 'test', 'reference', 'server.js'), '--mode', 'socket', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', String(ping[0]), '--ping-timeout', String(ping[1])] : [])]],
+  },
+  zsio: {
+    label: 'zishang520/socket.io v3 (Go)',
+    cmd: (o, ping) => [o.zsioBin, ['--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
   },
 };
 
-async function startServer(name, o, env, onPid) {
-  const [cmd, args] = SERVERS[name].cmd(o);
+async function startServer(name, o, env, onPid, { cpus = null, ping = null } = {}) {
+  let [cmd, args] = SERVERS[name].cmd(o, ping);
+  if (cpus) { args = ['-c', cpus, cmd, ...args]; cmd = 'taskset'; } // taskset execs the server: same pid
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.add(proc);
   if (proc.pid) onPid(proc.pid);
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr = (stderr + d).slice(-8192); });
-  const srv = { name, proc, pid: proc.pid, port: 0, exited: false, stderr: () => stderr };
+  const srv = { name, proc, pid: proc.pid, port: 0, exited: false, stderr: () => stderr, gcDone: 0, gcWaiters: [] };
   proc.on('exit', (code, sig) => { srv.exited = true; srv.exit = sig || code; children.delete(proc); });
+  let out = '';
   srv.port = await new Promise((resolve, reject) => {
-    let out = '';
     const t = setTimeout(() => reject(new Error(`${name}: no "listening" line within 15 s; stderr: ${stderr}`)), 15000);
     proc.stdout.on('data', (d) => {
       out += d;
       const m = /listening (\d+)/.exec(out);
-      if (m) { clearTimeout(t); resolve(Number(m[1])); }
+      if (m && !srv.port) { srv.port = Number(m[1]); clearTimeout(t); resolve(srv.port); }
+      // "gc done" lines answer SIGUSR2 (see collect).
+      let i;
+      while ((i = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, i); out = out.slice(i + 1);
+        if (line === 'gc done') { srv.gcDone++; for (const w of srv.gcWaiters.splice(0)) w(); }
+      }
     });
     proc.on('error', (e) => { clearTimeout(t); reject(e); });
     proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`${name} exited ${code} before listening; stderr: ${stderr}`)); });
   }).catch(async (e) => { await stopServer(srv); throw e; });
-  proc.stdout.resume();
   srv.url = `ws://127.0.0.1:${srv.port}/socket.io/?EIO=4&transport=websocket`;
   return srv;
+}
+
+// A full collection in the server (Node: gc() with --expose-gc; Go:
+// runtime.GC + debug.FreeOSMemory), then its RSS.
+async function collect(srv) {
+  const done = new Promise((r) => srv.gcWaiters.push(r));
+  srv.proc.kill('SIGUSR2');
+  const ok = await Promise.race([done.then(() => true), sleep(10000).then(() => false)]);
+  if (!ok) throw new Error(`${srv.name}: no "gc done" within 10 s of SIGUSR2`);
+  await sleep(200); // let the OS account the pages given back
+  return procRss(srv.pid);
 }
 
 async function stopServer(srv) {
@@ -519,9 +603,11 @@ function cpuBetween(a, b) {
 
 async function assertAlive(srv) { if (srv.exited) throw new Error(`${srv.name} exited (${srv.exit}); stderr: ${srv.stderr()}`); }
 
-async function connectAll(workers, url, n, group, o) {
+async function connectAll(workers, url, n, group, o, localAddresses = null) {
   const parts = split(n, workers.length);
-  const res = await Promise.all(workers.map((w, i) => w.call('connect', { url, count: parts[i], group, concurrency: o.connectConcurrency }, 180000)));
+  const res = await Promise.all(workers.map((w, i) => w.call('connect', {
+    url, count: parts[i], group, concurrency: o.connectConcurrency, localAddress: localAddresses ? localAddresses[i] : undefined,
+  }, 600000)));
   const errors = {};
   for (const r of res) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] || 0) + v;
   return { ok: res.reduce((a, r) => a + r.ok, 0), failed: res.reduce((a, r) => a + r.failed, 0), errors, ms: Math.max(...res.map((r) => r.ms)) };
@@ -532,32 +618,40 @@ async function checkCloses(workers) {
   for (const s of st) for (const [k, v] of Object.entries(s.closeReasons)) reasons[k] = (reasons[k] || 0) + v;
   return { unexpectedCloses: st.reduce((a, s) => a + s.unexpectedCloses, 0), reasons, clientLagMaxMs: Math.max(...st.map((s) => s.lag.maxMs)) };
 }
-async function closeAll(workers) { await Promise.all(workers.map((w) => w.call('closeAll'))); }
+async function closeAll(workers) { await Promise.all(workers.map((w) => w.call('closeAll', {}, 120000))); }
 
 // ---- phases ----
 
-async function phaseMem(srv, workers, o) {
+// N idle connections: RSS as the OS sees it, and after a full collection
+// in the server (both before connecting and with N connections); the
+// server's CPU over an idle window.
+async function phaseMem(srv, workers, o, n = o.conns, localAddresses = null) {
   const failures = [];
   await sleep(500);
   const before = await stableRss(srv, workers, o.quick ? 3 : 5);
-  const conn = await connectAll(workers, srv.url, o.conns, 'idle', o);
-  if (conn.ok < o.conns) failures.push(`${conn.ok}/${o.conns} connections established ${JSON.stringify(conn.errors)}`);
+  const beforeGc = await collect(srv);
+  const conn = await connectAll(workers, srv.url, n, 'idle', o, localAddresses);
+  if (conn.ok < n) failures.push(`${conn.ok}/${n} connections established ${JSON.stringify(conn.errors)}`);
   const after = await stableRss(srv, workers, o.settleMax);
+  const a = snapshot(srv, workers);
+  await sleep(o.idleWindow * 1000);
+  const idle = cpuBetween(a, snapshot(srv, workers));
+  const afterGc = await collect(srv);
   const gc = lastGcTrace(srv.stderr());
   // Dropped before the RSS was read means the RSS is not that of N connections.
   const closes = await checkCloses(workers);
   if (closes.unexpectedCloses) failures.push(`${closes.unexpectedCloses} connections dropped ${JSON.stringify(closes.reasons)}`);
   await assertAlive(srv);
   await closeAll(workers);
-  const n = conn.ok || 1;
-  // idle*: CPU over the last second of the settle wait, N connections
-  // answering a ping every 300 ms.
+  const k = conn.ok || 1;
   return {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, conns: conn.ok, connectMs: conn.ms,
-    rssBefore: before.rss, rssAfter: after.rss, stable: after.stable, settleMs: after.ms,
-    bytesPerConn: conn.ok ? (after.rss - before.rss) / n : null, idleServerPct: after.cpu.serverPct, idleClientMaxPct: after.cpu.clientMaxPct,
-    clientLagMaxMs: closes.clientLagMaxMs, stealPct: after.cpu.stealPct, otherPct: after.cpu.otherPct,
-    ...(gc ? { goLiveHeapMB: gc.liveMB, goHeapGoalMB: gc.goalMB, goStacksMB: gc.stacksMB, goLiveHeapPerConn: gc.liveMB * 1048576 / n } : {}),
+    rssBefore: before.rss, rssAfter: after.rss, rssBeforeGc: beforeGc, rssAfterGc: afterGc, stable: after.stable, settleMs: after.ms,
+    bytesPerConn: conn.ok ? (after.rss - before.rss) / k : null,
+    bytesPerConnGc: conn.ok ? (afterGc - beforeGc) / k : null,
+    idleServerPct: idle.serverPct, idleServerPctPer1k: idle.serverPct * 1000 / k, idleClientMaxPct: idle.clientMaxPct,
+    clientLagMaxMs: closes.clientLagMaxMs, stealPct: idle.stealPct, otherPct: idle.otherPct,
+    ...(gc ? { goLiveHeapMB: gc.liveMB, goHeapGoalMB: gc.goalMB, goStacksMB: gc.stacksMB, goLiveHeapPerConn: gc.liveMB * 1048576 / k } : {}),
   };
 }
 
@@ -569,27 +663,26 @@ function lastGcTrace(stderr) {
   return m ? { liveMB: Number(m[3]), goalMB: Number(m[4]), stacksMB: Number(m[5]) } : null;
 }
 
-// RSS read every second until two reads in a row differ by under 1 %; also
-// the CPU use over the last second.
+// RSS read every second until two reads in a row differ by under 1 %.
 async function stableRss(srv, workers, maxS) {
   const t0 = performance.now();
-  let prev = procRss(srv.pid), snap = snapshot(srv, workers);
+  let prev = procRss(srv.pid);
   for (let i = 0; i < Math.max(1, Math.ceil(maxS)); i++) {
     await sleep(1000);
     await assertAlive(srv);
-    const cur = procRss(srv.pid), now = snapshot(srv, workers);
-    const cpu = cpuBetween(snap, now);
-    if (Math.abs(cur - prev) <= 0.01 * prev) return { rss: cur, stable: true, ms: performance.now() - t0, cpu };
-    prev = cur; snap = now;
-    if (i === Math.ceil(maxS) - 1) return { rss: cur, stable: false, ms: performance.now() - t0, cpu };
+    const cur = procRss(srv.pid);
+    if (Math.abs(cur - prev) <= 0.01 * prev) return { rss: cur, stable: true, ms: performance.now() - t0 };
+    prev = cur;
+    if (i === Math.ceil(maxS) - 1) return { rss: cur, stable: false, ms: performance.now() - t0 };
   }
   return null; // not reached
 }
 
-async function phaseAck(srv, workers, o) {
+async function phaseAck(srv, workers, o, mode) {
   const failures = [];
-  const conn = await connectAll(workers, srv.url, o.ackConns, 'ack', o);
-  if (conn.ok < o.ackConns) failures.push(`${conn.ok}/${o.ackConns} connections established ${JSON.stringify(conn.errors)}`);
+  const want = mode === 'B' ? o.pinAckConns : o.ackConns;
+  const conn = await connectAll(workers, srv.url, want, 'ack', o);
+  if (conn.ok < want) failures.push(`${conn.ok}/${want} connections established ${JSON.stringify(conn.errors)}`);
   await Promise.all(workers.map((w) => w.call('ackStart')));
   await sleep(o.warmup * 1000);
   await Promise.all(workers.map((w) => w.call('ackMark')));
@@ -654,19 +747,22 @@ async function phaseBcast(srv, workers, o) {
   };
 }
 
-const PHASES = { mem: phaseMem, ack: phaseAck, bcast: phaseBcast };
+const PHASES = { mem: (srv, workers, o) => phaseMem(srv, workers, o), ack: phaseAck, bcast: phaseBcast };
 
 // ---- report ----
 
 const fmtInt = (x) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
 const fmt1 = (x) => (x == null ? '-' : x.toFixed(1));
 const fmt2 = (x) => (x == null ? '-' : x.toFixed(2));
+const fmt3 = (x) => (x == null ? '-' : x.toFixed(3));
 const fmtMiB = (x) => (x == null ? '-' : (x / 1048576).toFixed(1));
 
 const ROWS = [
-  ['mem', 'bytesPerConn', 'memory per idle connection (bytes)', fmtInt, 'lower'],
+  ['mem', 'bytesPerConnGc', 'memory per idle connection, after a full collection (bytes)', fmtInt, 'lower'],
+  ['mem', 'bytesPerConn', 'memory per idle connection, not collected (bytes)', fmtInt, 'lower'],
+  ['mem', 'rssAfterGc', 'RSS with N connections, collected (MiB)', fmtMiB, 'lower'],
+  ['mem', 'rssAfter', 'RSS with N connections, not collected (MiB)', fmtMiB, 'lower'],
   ['mem', 'rssBefore', 'RSS before connecting (MiB)', fmtMiB, 'lower'],
-  ['mem', 'rssAfter', 'RSS with N connections (MiB)', fmtMiB, 'lower'],
   ['mem', 'connectMs', 'time to connect N (ms)', fmtInt, 'lower'],
   ['mem', 'idleServerPct', 'server CPU with N idle conns, 300 ms pings (% of a core)', fmt1, 'lower'],
   ['mem', 'clientLagMaxMs', 'client worst event-loop delay while connected (ms)', fmtInt, ''],
@@ -692,18 +788,19 @@ const ROWS = [
 function summarize(results, servers) {
   const s = {};
   for (const [phase, key] of ROWS) {
+    if (!results[phase]) continue;
     s[phase] = s[phase] || {};
     const row = {};
     for (const name of servers) {
-      const runs = (results[phase] || []).filter((r) => r.server === name);
+      const runs = results[phase].filter((r) => r.server === name);
       const vals = runs.map((r) => (r.result && r.result.ok ? r.result[key] : null)); // failed runs left out
       row[name] = { median: median(vals), values: vals, okRuns: runs.filter((r) => r.result && r.result.ok).length, runs: runs.length };
     }
-    if (row.ours && row.ref && row.ours.median != null && row.ref.median) row.ratio = row.ours.median / row.ref.median;
-    // Ratio within each repetition (the two servers ran back to back).
-    if (row.ours && row.ref) {
-      const pr = row.ours.values.map((v, i) => (v != null && row.ref.values[i] ? v / row.ref.values[i] : null));
-      row.pairedRatios = pr;
+    for (const name of servers) {
+      if (name === 'ref' || !row.ref) continue;
+      if (row[name].median != null && row.ref.median) row['ratio_' + name] = row[name].median / row.ref.median;
+      // Ratio within each repetition (the servers ran back to back).
+      row['paired_' + name] = row[name].values.map((v, i) => (v != null && row.ref.values[i] ? v / row.ref.values[i] : null));
     }
     s[phase][key] = row;
   }
@@ -724,33 +821,63 @@ function summarize(results, servers) {
   return s;
 }
 
-function markdown(summary, servers, o) {
+const ratioCols = (servers) => servers.filter((n) => n !== 'ref' && servers.includes('ref'));
+
+function markdown(summary, servers, o, mode) {
   const lines = [];
-  const phases = new Set(o.phases);
-  const head = ['metric', ...servers.map((n) => SERVERS[n].label)];
-  if (servers.length === 2) head.push('ours/ref');
+  const n = o.conns;
+  const head = ['metric', ...servers.map((x) => SERVERS[x].label), ...ratioCols(servers).map((x) => `${x}/ref`)];
   lines.push('| ' + head.join(' | ') + ' |', '|' + head.map((_, i) => (i ? ' ---: ' : ' --- ')).join('|') + '|');
   for (const [phase, key, label, f, better] of ROWS) {
-    if (!phases.has(phase)) continue;
+    if (!summary[phase] || !summary[phase][key]) continue;
     const row = summary[phase][key];
-    const cells = [label.replace('N', 'N=' + o.conns),
-      ...servers.map((n) => f(row[n].median) + (row[n].okRuns < row[n].runs ? ` (${row[n].okRuns}/${row[n].runs} runs)` : ''))];
-    if (servers.length === 2) cells.push(row.ratio == null ? '-' : row.ratio.toFixed(2) + (better ? ` (${better} is better)` : ''));
+    let l = label.replace('N=', '').replace(/\bN\b/, 'N=' + n);
+    if (phase === 'ack' && key === 'acksPerSec') l += ` (C=${mode === 'B' ? o.pinAckConns : o.ackConns})`;
+    const cells = [l,
+      ...servers.map((x) => f(row[x].median) + (row[x].okRuns < row[x].runs ? ` (${row[x].okRuns}/${row[x].runs} runs)` : '')),
+      ...ratioCols(servers).map((x) => (row['ratio_' + x] == null ? '-' : row['ratio_' + x].toFixed(2) + (better === 'higher' ? ' (higher is better)' : '')))];
     lines.push('| ' + cells.join(' | ') + ' |');
   }
-  lines.push('', '| phase | ' + servers.map((n) => `${n}: runs ok / attempts | ${n}: connections dropped by the server`).join(' | ') + ' |',
+  lines.push('', '| phase | ' + servers.map((x) => `${x}: runs ok / attempts | ${x}: connections dropped by the server`).join(' | ') + ' |',
     '| --- |' + servers.map(() => ' ---: | ---: |').join(''));
   for (const phase of o.phases) {
-    const cells = servers.map((n) => { const r = summary.robustness[phase][n]; return `${r.okRuns} / ${r.attempts} | ${r.dropped}`; });
+    const cells = servers.map((x) => { const r = summary.robustness[phase][x]; return `${r.okRuns} / ${r.attempts} | ${r.dropped}`; });
     lines.push(`| ${phase} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
+// The issue's table: each target's ratio ours/ref in every mode, and
+// whether it is met; zsio/ref beside it for comparison.
+function targetsTable(summaries, servers, o) {
+  const modes = Object.keys(summaries);
+  const others = ratioCols(servers);
+  const head = ['metric (ratio to the Node reference, same run)', ...modes.flatMap((m) => others.map((x) => `${m}: ${x}/ref`)), 'target (ours/ref)', 'met'];
+  const lines = ['| ' + head.join(' | ') + ' |', '|' + head.map((_, i) => (i ? ' ---: ' : ' --- ')).join('|') + '|'];
+  for (const [phase, key, label, target] of TARGETS) {
+    if (!o.phases.includes(phase)) continue;
+    const cells = [label.replace(/\bN\b/, String(o.conns))];
+    let met = true, known = false;
+    for (const m of modes) {
+      const row = summaries[m][phase] && summaries[m][phase][key];
+      for (const x of others) {
+        const r = row ? row['ratio_' + x] : null;
+        cells.push(r == null ? '-' : fmt2(r));
+        if (x === 'ours' && r != null) { known = true; if (r > target) met = false; }
+        if (x === 'ours' && r == null) met = false;
+      }
+    }
+    cells.push('≤ ' + target.toFixed(2), servers.includes('ours') && servers.includes('ref') && known ? (met ? 'yes' : 'NO') : '-');
+    lines.push('| ' + cells.join(' | ') + ' |');
+  }
+  return lines.join('\n');
+}
+
 function perRep(results, servers, o) {
-  const lines = ['', `Per repetition (${o.reps}; ${servers.join(' / ')}; * = one failed attempt before, FAIL = left out of the medians):`];
-  const show = [['mem', 'bytesPerConn', 'bytes/conn', fmtInt], ['ack', 'acksPerSec', 'acks/s', fmtInt],
-    ['ack', 'p99Ms', 'ack p99 ms', fmt2], ['bcast', 'deliveredPerSec', 'delivered/s', fmtInt]];
+  const lines = [`Per repetition (${o.reps}; ${servers.join(' / ')}; * = one failed attempt before, FAIL = left out of the medians):`];
+  const show = [['mem', 'bytesPerConnGc', 'bytes/conn collected', fmtInt], ['mem', 'idleServerPct', 'idle CPU %', fmt1],
+    ['ack', 'serverCpuMsPer1kAcks', 'CPU ms/1k acks', fmt2], ['ack', 'p99Ms', 'ack p99 ms', fmt2],
+    ['bcast', 'serverCpuMsPer1kMsgs', 'CPU ms/1k deliveries', fmt2]];
   for (const [phase, key, label, f] of show) {
     if (!results[phase]) continue;
     const parts = servers.map((n) => n + ' ' + results[phase].filter((r) => r.server === n)
@@ -765,55 +892,67 @@ function machineInfo() {
   const model = (/model name\s*:\s*(.*)/.exec(cpuinfo) || [])[1] || 'unknown';
   let goVersion = null;
   try { goVersion = execFileSync('go', ['version']).toString().trim(); } catch { /* no go */ }
+  let fdLimit = null;
+  try { fdLimit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()); } catch { /* unknown */ }
   return {
     nproc: os.cpus().length, cpuModel: model, memTotalGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-    kernel: os.release(), node: process.version, go: goVersion, loadavgAtStart: os.loadavg(), cpuPressureAtStart: cpuPressure(),
+    kernel: os.release(), node: process.version, go: goVersion, fdLimit, loadavgAtStart: os.loadavg(), cpuPressureAtStart: cpuPressure(),
   };
+}
+function machineLine(machine) {
+  return `${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memTotalGiB} GiB, Linux ${machine.kernel}, ${machine.node}, ${machine.go}, ulimit -n ${machine.fdLimit}; ` +
+    `load avg ${machine.loadavgAtStart.map((x) => x.toFixed(1)).join(' ')} at start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at end; ` +
+    `CPU pressure (PSI some avg10) ${machine.cpuPressureAtStart}% at start`;
 }
 
 // ---- main ----
 
-async function main() {
-  let o;
-  try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(e.message); process.exit(2); }
-  if (o.help) { console.log(HELP); return; }
-  fs.mkdirSync(TMP, { recursive: true });
-  const servers = o.only ? [o.only] : ['ours', 'ref'];
-
-  if (servers.includes('ours')) {
-    if (o.build) {
+function build(o, servers) {
+  if (!o.build) {
+    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin]]) {
+      if (servers.includes(n) && !fs.existsSync(bin)) throw new Error(`${bin} missing (build it, or drop --bin/--no-build to let this script build it)`);
+    }
+  } else {
+    if (servers.includes('ours')) {
       process.stderr.write(`building ${o.bin} ... `);
       execFileSync('go', ['build', '-o', o.bin, './socketio/conformance'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
       process.stderr.write('ok\n');
-    } else if (!fs.existsSync(o.bin)) throw new Error(`${o.bin} missing (build it, or drop --bin/--no-build to let this script build it)`);
+    }
+    if (servers.includes('zsio')) {
+      process.stderr.write(`building ${o.zsioBin} (bench/zsio) ... `);
+      execFileSync('go', ['build', '-o', o.zsioBin, '.'], { cwd: path.join(REPO, 'bench', 'zsio'), stdio: ['ignore', 'inherit', 'inherit'] });
+      process.stderr.write('ok\n');
+    }
   }
   if (servers.includes('ref') && !fs.existsSync(path.join(REPO, 'test', 'reference', 'node_modules', 'socket.io'))) {
     process.stderr.write('installing test/reference node_modules ...\n');
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: path.join(REPO, 'test', 'reference'), stdio: ['ignore', 'inherit', 'inherit'] });
   }
+}
 
-  const machine = machineInfo();
-  const workers = [];
-  const onEvent = (from, m) => { // relay receiver progress to the broadcast sender (worker 0)
-    if (m.ev === 'done' && workers[0]) workers[0].send('remoteDone', { from: from.index, v: m.v });
-  };
-  for (let i = 0; i < o.workers; i++) workers.push(new Worker(i, onEvent));
-
-  const t0 = performance.now();
+async function runMode(mode, o, servers, t0) {
+  const spec = MODES[mode];
+  const nc = os.cpus().length;
+  if (spec.pin && nc < 2) throw new Error('mode B needs 2 CPUs');
+  const serverCpus = spec.pin ? '0' : null;
+  const clientCpus = spec.pin ? '1' : null;
+  if (spec.pin) pin(process.pid, '1'); // this process too stays off the server's core
+  const workers = startWorkers(spec.workers, clientCpus);
   const results = {};
   let failed = false;
   try {
     for (const phase of o.phases) {
       results[phase] = [];
       for (let rep = 0; rep < o.reps; rep++) {
-        const order = rep % 2 === 0 ? servers : [...servers].reverse();
+        // Rotate the order so that no server always runs first.
+        const order = servers.map((_, i) => servers[(i + rep) % servers.length]);
         for (const name of order) {
           // A run that fails is tried again (at most --retries times): on a
           // shared machine a stall of the VM now and then outlasts the 200 ms
           // ping timeout and drops connections. Every attempt is kept.
           const attempts = [];
           for (let attempt = 0; attempt <= o.retries; attempt++) {
-            process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${phase} rep ${rep + 1}/${o.reps} ${name}${attempt ? ` (retry ${attempt})` : ''} ... `);
+            process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] mode ${mode} ${phase} rep ${rep + 1}/${o.reps} ${name}${attempt ? ` (retry ${attempt})` : ''} ... `);
             let waitedMs = 0;
             if (o.calm != null && cpuPressure() != null) {
               const w0 = performance.now();
@@ -827,8 +966,8 @@ async function main() {
             if (phase === 'mem' && name === 'ours') env.GODEBUG = [env.GODEBUG, 'gctrace=1'].filter(Boolean).join(',');
             let srv = null, result = null, error = null;
             try {
-              srv = await startServer(name, o, env, (pid) => { for (const w of workers) w.send('watch', { pid }); });
-              result = await PHASES[phase](srv, workers, o);
+              srv = await startServer(name, o, env, (pid) => { for (const w of workers) w.send('watch', { pid }); }, { cpus: serverCpus });
+              result = await PHASES[phase](srv, workers, o, mode);
             } catch (e) { error = String(e && e.message || e); }
             try { await closeAll(workers); } catch (e) { error = error || String(e.message); }
             if (srv) await stopServer(srv);
@@ -845,25 +984,110 @@ async function main() {
     }
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
+    if (spec.pin) pin(process.pid, ALL_CPUS);
   }
+  return { results, failed };
+}
 
-  const summary = summarize(results, servers);
-  const out = {
-    date: new Date().toISOString(), machine, options: o, wallSeconds: (performance.now() - t0) / 1000,
-    loadavgAtEnd: os.loadavg(), ok: !failed, summary, runs: results,
-  };
+// The scale run: for each server, as many idle WebSocket connections as
+// the fd limit allows, from several client processes each on its own
+// source address (127.0.0.2, .3, ...), production ping settings.
+async function runScale(o, servers, t0) {
+  const addrs = Array.from({ length: o.scaleWorkers }, (_, i) => `127.0.0.${i + 2}`);
+  const workers = startWorkers(o.scaleWorkers, null);
+  const results = {};
+  let failed = false;
+  try {
+    for (const name of servers) {
+      process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] scale ${o.scaleConns} ${name} ... `);
+      let srv = null, result = null, error = null;
+      try {
+        srv = await startServer(name, o, name === 'ours' ? { ...o.oursEnv } : {}, (pid) => { for (const w of workers) w.send('watch', { pid }); },
+          { ping: [o.scalePingInterval, o.scalePingTimeout] });
+        result = await phaseMem(srv, workers, { ...o, idleWindow: Math.max(o.idleWindow, 10) }, o.scaleConns, addrs);
+      } catch (e) { error = String(e && e.message || e); }
+      try { await closeAll(workers); } catch (e) { error = error || String(e.message); }
+      if (srv) await stopServer(srv);
+      for (const w of workers) w.send('unwatch', { pid: srv ? srv.pid : 0 });
+      process.stderr.write(error ? `ERROR ${error}\n` : result.ok ? 'ok\n' : `FAIL ${result.failures.join('; ')}\n`);
+      if (error || !result.ok) failed = true;
+      results[name] = { error, result };
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+  return { results, failed };
+}
+
+function scaleTable(res, servers, o) {
+  const head = ['metric', ...servers.map((n) => SERVERS[n].label), ...ratioCols(servers).map((x) => `${x}/ref`)];
+  const lines = ['| ' + head.join(' | ') + ' |', '|' + head.map((_, i) => (i ? ' ---: ' : ' --- ')).join('|') + '|'];
+  const rows = [
+    ['conns', 'idle WebSocket connections held', fmtInt],
+    ['connectMs', 'time to connect them (ms)', fmtInt],
+    ['bytesPerConnGc', 'memory per connection, after a full collection (bytes)', fmtInt],
+    ['bytesPerConn', 'memory per connection, not collected (bytes)', fmtInt],
+    ['rssAfterGc', 'RSS, collected (MiB)', fmtMiB],
+    ['rssAfter', 'RSS, not collected (MiB)', fmtMiB],
+    ['idleServerPct', `server CPU holding them, ${o.scalePingInterval / 1000} s pings (% of a core)`, fmt1],
+    ['idleServerPctPer1k', 'server CPU per 1,000 connections (% of a core)', fmt3],
+  ];
+  for (const [key, label, f] of rows) {
+    const v = (n) => (res[n] && res[n].result && res[n].result.ok ? res[n].result[key] : null);
+    const cells = [label, ...servers.map((n) => f(v(n)) + (res[n] && res[n].result && !res[n].result.ok ? ' (FAILED)' : res[n] && res[n].error ? ' (ERROR)' : '')),
+      ...ratioCols(servers).map((x) => (v(x) != null && v('ref') ? fmt2(v(x) / v('ref')) : '-'))];
+    lines.push('| ' + cells.join(' | ') + ' |');
+  }
+  return lines.join('\n');
+}
+
+async function main() {
+  let o;
+  try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(e.message); process.exit(2); }
+  if (o.help) { console.log(HELP); return; }
+  fs.mkdirSync(TMP, { recursive: true });
+  const servers = o.servers;
+  build(o, servers);
+  const machine = machineInfo();
+  const t0 = performance.now();
+  const out = { date: new Date().toISOString(), machine, options: o };
+  let failed = false;
+
+  if (o.scale) {
+    const { results, failed: f } = await runScale(o, servers, t0);
+    failed = f;
+    out.scale = results;
+    console.log(`\nScale run. ${machineLine(machine)}`);
+    console.log(`${o.scaleConns} idle WebSocket connections from ${o.scaleWorkers} client processes (source addresses 127.0.0.2-${o.scaleWorkers + 1}), pings every ${o.scalePingInterval} ms, CPU over ${Math.max(o.idleWindow, 10)} s\n`);
+    console.log(scaleTable(results, servers, o));
+  } else {
+    out.modes = {};
+    const summaries = {};
+    for (const mode of o.modes) {
+      const { results, failed: f } = await runMode(mode, o, servers, t0);
+      failed = failed || f;
+      summaries[mode] = summarize(results, servers);
+      out.modes[mode] = { summary: summaries[mode], runs: results };
+    }
+    console.log(`\n${machineLine(machine)}`);
+    console.log(`N=${o.conns} idle, C=${o.ackConns} (A) / ${o.pinAckConns} (B) ack conns, R=${o.room} receivers, ${o.duration} s measured after ${o.warmup} s warm-up, idle CPU over ${o.idleWindow} s, medians of ${o.reps}`);
+    if (servers.includes('ref') && servers.length > 1) console.log(`\nTargets of issue 11 (ours/ref; zsio/ref for comparison):\n\n${targetsTable(summaries, servers, o)}`);
+    for (const mode of o.modes) {
+      console.log(`\nMode ${MODES[mode].label}:\n`);
+      console.log(markdown(summaries[mode], servers, o, mode));
+      console.log('\n' + perRep(out.modes[mode].runs, servers, o));
+      const sat = [];
+      for (const phase of ['ack', 'bcast']) for (const r of out.modes[mode].runs[phase] || []) if (r.result && r.result.clientMaxPct >= 90) sat.push(`${phase}/${r.server}/rep${r.rep} (${r.result.clientMaxPct.toFixed(0)}%)`);
+      if (sat.length) console.log(`\nNOTE: a client worker was at >= 90 % of a core in: ${sat.join(', ')}; throughput there is the client's limit (CPU per operation still holds).`);
+    }
+  }
+  out.wallSeconds = (performance.now() - t0) / 1000;
+  out.loadavgAtEnd = os.loadavg();
+  out.ok = !failed;
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(o.out, JSON.stringify(out, null, 2) + '\n');
-
-  console.log(`\n${machine.nproc} CPUs, ${machine.cpuModel}, ${machine.node}, ${machine.go}; load avg ${machine.loadavgAtStart.map((x) => x.toFixed(1)).join(' ')} at start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at end; CPU pressure (PSI some avg10) ${machine.cpuPressureAtStart}% at start`);
-  console.log(`N=${o.conns} idle, C=${o.ackConns} ack conns, R=${o.room} receivers, ${o.duration} s measured after ${o.warmup} s warm-up, ${o.workers} client worker(s), medians of ${o.reps}\n`);
-  console.log(markdown(summary, servers, o));
-  console.log(perRep(results, servers, o));
-  const sat = [];
-  for (const phase of ['ack', 'bcast']) for (const r of results[phase] || []) if (r.result && r.result.clientMaxPct >= 90) sat.push(`${phase}/${r.server}/rep${r.rep} (${r.result.clientMaxPct.toFixed(0)}%)`);
-  if (sat.length) console.log(`\nWARNING: a client worker was at >= 90 % of a core in: ${sat.join(', ')}; the client may be a bottleneck there.`);
   console.log(`\nresults: ${o.out} (${out.wallSeconds.toFixed(0)} s)`);
-  if (failed) { console.log('FAILED: at least one phase failed (see above)'); process.exitCode = 1; }
+  if (failed) { console.log('FAILED: at least one run failed (see above)'); process.exitCode = 1; }
 }
 
 if (process.argv[2] === '--worker') workerMain();

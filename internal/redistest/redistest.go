@@ -136,8 +136,9 @@ func (s *Server) Stop() {
 	}
 }
 
-// Do sends one command (inline arguments, no spaces inside) and returns
-// the first line of the reply, for checks such as "PUBSUB NUMSUB ch".
+// Do sends one command and returns its reply on one line: a simple reply
+// as Redis writes it ("+OK", ":3"), an array of bulk strings and integers
+// as "*N elem elem..." (for checks such as PUBSUB NUMSUB).
 func (s *Server) Do(args ...string) (string, error) {
 	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
 	if err != nil {
@@ -168,6 +169,7 @@ func (s *Server) Do(args ...string) (string, error) {
 			if err != nil {
 				return "", err
 			}
+			l = strings.TrimPrefix(l, ":")
 			if strings.HasPrefix(l, "$") {
 				l, err = r.ReadString('\n')
 				if err != nil {
@@ -198,4 +200,41 @@ func ping(addr string) error {
 		return fmt.Errorf("PING answered %q", line)
 	}
 	return nil
+}
+
+// mainTB lets StartMain use Start outside a test: it fails by panicking
+// and keeps its cleanups for the returned stop function.
+type mainTB struct {
+	testing.TB // nil: only the methods below are called
+	cleanups   []func()
+	dirs       []string
+}
+
+func (m *mainTB) Helper()                      {}
+func (m *mainTB) Fatal(args ...any)            { panic(fmt.Sprint(args...)) }
+func (m *mainTB) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+func (m *mainTB) Cleanup(f func())             { m.cleanups = append(m.cleanups, f) }
+func (m *mainTB) TempDir() string {
+	d, err := os.MkdirTemp("", "redistest")
+	if err != nil {
+		panic(err)
+	}
+	m.dirs = append(m.dirs, d)
+	return d
+}
+
+// StartMain starts a server from TestMain (for Example functions, which
+// have no testing.T). It panics, saying why, when it cannot; stop stops
+// the server and removes its directory.
+func StartMain() (s *Server, stop func()) {
+	m := &mainTB{}
+	s = Start(m)
+	return s, func() {
+		for i := len(m.cleanups) - 1; i >= 0; i-- {
+			m.cleanups[i]()
+		}
+		for _, d := range m.dirs {
+			_ = os.RemoveAll(d)
+		}
+	}
 }

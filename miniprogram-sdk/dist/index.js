@@ -764,6 +764,9 @@ var require_socket = __commonJS({
         this.id = void 0;
         this.connected = false;
         this.recovered = false;
+        this._pid = void 0;
+        this._lastOffset = void 0;
+        this.receiveBuffer = [];
         this.ids = 0;
         this.acks = {};
         this.sendBuffer = [];
@@ -968,6 +971,7 @@ var require_socket = __commonJS({
         const session = this.io._session;
         const send = (data) => {
           if (!this._active || !this._connectSent || this.io._session !== session) return;
+          if (this._pid) data = Object.assign({ pid: this._pid, offset: this._lastOffset }, data);
           this.io._packet({ type: parser2.CONNECT, nsp: this.nsp, data: data === null ? void 0 : data });
         };
         if (typeof this.auth === "function") this.auth(send);
@@ -976,7 +980,7 @@ var require_socket = __commonJS({
       _onPacket(packet) {
         switch (packet.type) {
           case parser2.CONNECT:
-            if (packet.data && typeof packet.data.sid === "string") this._onConnect(packet.data.sid);
+            if (packet.data && typeof packet.data.sid === "string") this._onConnect(packet.data.sid, packet.data.pid);
             else {
               this.io._protocolMismatch(
                 "the server answered CONNECT without a session id (Socket.IO protocol 4 or older, e.g. a socket.io 2.x server)"
@@ -998,6 +1002,7 @@ var require_socket = __commonJS({
           case parser2.CONNECT_ERROR: {
             this._active = false;
             this._connectSent = false;
+            this.receiveBuffer = [];
             this.io._destroy(this);
             const data = packet.data;
             const err = new Error(typeof data === "string" ? data : data && data.message || "connect error");
@@ -1007,23 +1012,32 @@ var require_socket = __commonJS({
           }
         }
       }
-      _onConnect(id) {
+      _onConnect(id, pid) {
         if (this.connected) return;
         this.id = id;
+        this.recovered = Boolean(pid && this._pid === pid);
+        this._pid = pid;
         this.connected = true;
         this._connectSent = false;
+        const received = this.receiveBuffer;
+        this.receiveBuffer = [];
+        for (let i = 0; i < received.length; i++) this._emitEvent(received[i]);
         const queue = this.sendBuffer;
         this.sendBuffer = [];
         for (let i = 0; i < queue.length; i++) this._send(queue[i]);
         this.emitReserved("connect");
       }
       _onEvent(packet) {
-        if (!this.connected) return;
         const args = packet.data.slice();
         if (packet.id !== void 0) args.push(this._ackFn(packet.id));
+        if (this.connected) this._emitEvent(args);
+        else if (this._connectSent) this.receiveBuffer.push(args);
+      }
+      _emitEvent(args) {
         const any = this._any.slice();
         for (let i = 0; i < any.length; i++) callSafely(any[i], this, args);
         this.emitReserved.apply(this, args);
+        if (this._pid && args.length && typeof args[args.length - 1] === "string") this._lastOffset = args[args.length - 1];
       }
       _ackFn(id) {
         let sent = false;
@@ -1053,6 +1067,7 @@ var require_socket = __commonJS({
       }
       _onClose(reason, details) {
         this._connectSent = false;
+        this.receiveBuffer = [];
         if (!this.connected) return;
         this.connected = false;
         this.id = void 0;

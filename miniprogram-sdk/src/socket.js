@@ -30,7 +30,13 @@ class Socket extends Emitter {
     this.auth = opts.auth;
     this.id = undefined;
     this.connected = false;
+    // Connection state recovery (socket.io 4.6+): the private session id
+    // the server gave, the offset of the last event received, and whether
+    // the last connection restored the session.
     this.recovered = false;
+    this._pid = undefined;
+    this._lastOffset = undefined;
+    this.receiveBuffer = [];
     this.ids = 0;
     this.acks = {};
     this.sendBuffer = [];
@@ -256,6 +262,9 @@ class Socket extends Emitter {
     const session = this.io._session;
     const send = (data) => {
       if (!this._active || !this._connectSent || this.io._session !== session) return;
+      // Coming back: the session id and the last offset, so that a server
+      // with recovery on restores the session (as socket.io-client 4.6+).
+      if (this._pid) data = Object.assign({ pid: this._pid, offset: this._lastOffset }, data);
       this.io._packet({ type: parser.CONNECT, nsp: this.nsp, data: data === null ? undefined : data });
     };
     if (typeof this.auth === 'function') this.auth(send);
@@ -265,7 +274,7 @@ class Socket extends Emitter {
   _onPacket(packet) {
     switch (packet.type) {
       case parser.CONNECT:
-        if (packet.data && typeof packet.data.sid === 'string') this._onConnect(packet.data.sid);
+        if (packet.data && typeof packet.data.sid === 'string') this._onConnect(packet.data.sid, packet.data.pid);
         else {
           this.io._protocolMismatch(
             'the server answered CONNECT without a session id (Socket.IO protocol 4 or older, e.g. a socket.io 2.x server)'
@@ -287,6 +296,7 @@ class Socket extends Emitter {
       case parser.CONNECT_ERROR: {
         this._active = false;
         this._connectSent = false;
+        this.receiveBuffer = [];
         this.io._destroy(this);
         const data = packet.data;
         const err = new Error(typeof data === 'string' ? data : (data && data.message) || 'connect error');
@@ -297,11 +307,18 @@ class Socket extends Emitter {
     }
   }
 
-  _onConnect(id) {
+  _onConnect(id, pid) {
     if (this.connected) return;
     this.id = id;
+    this.recovered = Boolean(pid && this._pid === pid);
+    this._pid = pid; // set only by a server with recovery on
     this.connected = true;
     this._connectSent = false;
+    // Events that came before CONNECT (a recovery's missed events), then
+    // the queued emits, then "connect", as socket.io-client does.
+    const received = this.receiveBuffer;
+    this.receiveBuffer = [];
+    for (let i = 0; i < received.length; i++) this._emitEvent(received[i]);
     const queue = this.sendBuffer;
     this.sendBuffer = [];
     for (let i = 0; i < queue.length; i++) this._send(queue[i]);
@@ -309,12 +326,20 @@ class Socket extends Emitter {
   }
 
   _onEvent(packet) {
-    if (!this.connected) return;
     const args = packet.data.slice();
     if (packet.id !== undefined) args.push(this._ackFn(packet.id));
+    if (this.connected) this._emitEvent(args);
+    // Before the CONNECT answer (a recovering server sends the missed
+    // events first): held until it comes. Otherwise dropped.
+    else if (this._connectSent) this.receiveBuffer.push(args);
+  }
+
+  _emitEvent(args) {
     const any = this._any.slice();
     for (let i = 0; i < any.length; i++) callSafely(any[i], this, args);
     this.emitReserved.apply(this, args);
+    // A server with recovery on ends each event it keeps with its offset.
+    if (this._pid && args.length && typeof args[args.length - 1] === 'string') this._lastOffset = args[args.length - 1];
   }
 
   _ackFn(id) {
@@ -350,6 +375,7 @@ class Socket extends Emitter {
 
   _onClose(reason, details) {
     this._connectSent = false;
+    this.receiveBuffer = [];
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;

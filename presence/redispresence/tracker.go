@@ -221,7 +221,7 @@ func (t *Tracker) fail(ctx context.Context, op string, err error) error {
 }
 
 // errDown: Redis did not answer a moment ago; the call was not tried.
-var errDown = errors.New("Redis did not answer a moment ago")
+var errDown = errors.New("redis did not answer a moment ago")
 
 // down fails a player's call at once while Redis is known to be
 // unreachable (one call every 200 ms probes it).

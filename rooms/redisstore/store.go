@@ -150,7 +150,7 @@ func (s *Store) ok() {
 }
 
 // errDown: Redis did not answer a moment ago; the call was not tried.
-var errDown = errors.New("Redis did not answer a moment ago")
+var errDown = errors.New("redis did not answer a moment ago")
 
 // down fails a call at once while Redis is known to be unreachable, but
 // for the one call every 200 ms that probes it (probe: bound it by

@@ -13,7 +13,21 @@
 // Requests to the other nodes time out after 2 s, as the Node twin's
 // requestsTimeout.
 //
+// --ping-interval and --ping-timeout set the heartbeat (default the test
+// contract's 300ms / 200ms; bench/cluster runs it with production values,
+// as it does the Node twin). --pprof-addr serves net/http/pprof on another
+// address, for profiling it under a benchmark's load.
+//
+// With --recovery DURATION (0 or absent: off) connection state recovery is
+// on with that maximum disconnection duration, in memory, or in Redis with
+// --redis-url (any node of the cluster recovers a session); the events
+// "rooms" (ack: the socket's rooms, sorted) and "emit-many" (rooms, event,
+// count: the i-th of count events, with argument i, goes to rooms[i mod
+// len]) serve the recovery tests.
+//
 // It prints "listening <port>" on stdout once it accepts connections.
+// SIGUSR2 runs a full collection and prints "gc done" (bench/load reads
+// memory after it).
 package main
 
 import (
@@ -25,8 +39,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"syscall"
 	"time"
@@ -45,8 +62,37 @@ func main() {
 	name := flag.String("name", "go", "this node's name, the answer to whoami")
 	prefix := flag.String("redis-prefix", "socket.io", "channel prefix (Node's key / channelPrefix)")
 	sharded := flag.Bool("redis-sharded", false, "sharded Pub/Sub (createShardedAdapter's format)")
+	pingInterval := flag.Duration("ping-interval", 300*time.Millisecond, "Engine.IO ping interval (the test contract's by default)")
+	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "Engine.IO ping timeout (the test contract's by default)")
+	pprofAddr := flag.String("pprof-addr", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off by default")
+	recovery := flag.Duration("recovery", 0, "connection state recovery with this maximum disconnection duration (0: off)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *pingInterval <= 0 || *pingTimeout <= 0 {
+		fmt.Fprintln(os.Stderr, "--ping-interval and --ping-timeout must be positive")
+		os.Exit(2)
+	}
+	hb := heartbeat{interval: *pingInterval, timeout: *pingTimeout}
+	if *pprofAddr != "" {
+		servePprof(*pprofAddr)
+	}
+
+	// bench/load reads the memory of a server after a full collection:
+	// SIGUSR2 runs one and answers "gc done" on stdout.
+	gcSig := make(chan os.Signal, 1)
+	signal.Notify(gcSig, syscall.SIGUSR2)
+	go func() {
+		for range gcSig {
+			// Each collection halves the stacks of idle goroutines at most
+			// once: a few of them reach the state a long-running server is
+			// in (the runtime collects at least every 2 min).
+			for range 3 {
+				runtime.GC()
+			}
+			debug.FreeOSMemory()
+			fmt.Println("gc done")
+		}
+	}()
 
 	var handler http.Handler
 	var shutdown func(context.Context) error
@@ -54,8 +100,8 @@ func main() {
 	case "engine":
 		var eng *engineio.Server
 		eng = engineio.NewServer(engineio.Options{
-			PingInterval: 300 * time.Millisecond,
-			PingTimeout:  200 * time.Millisecond,
+			PingInterval: hb.interval,
+			PingTimeout:  hb.timeout,
 			MaxPayload:   1_000_000,
 			CORS:         &engineio.CORS{Origins: []string{"*"}},
 			Logger:       log,
@@ -66,6 +112,10 @@ func main() {
 		handler, shutdown = mux, eng.Shutdown
 	case "socket":
 		var adapter func(*socketio.Namespace) socketio.Adapter
+		var rec *socketio.RecoveryOptions
+		if *recovery > 0 {
+			rec = &socketio.RecoveryOptions{MaxDisconnectionDuration: *recovery}
+		}
 		var rdb *goredis.Client
 		if *redisURL != "" {
 			ropts, err := goredis.ParseURL(*redisURL)
@@ -74,14 +124,18 @@ func main() {
 				os.Exit(2)
 			}
 			rdb = goredis.NewClient(ropts)
-			adapter = redisadapter.New(rdb, redisadapter.Options{
+			cluster := redisadapter.New(rdb, redisadapter.Options{
 				Prefix:          *prefix,
 				Sharded:         *sharded,
 				RequestsTimeout: requestsTimeout,
 				Logger:          log,
-			}).Adapter
+			})
+			adapter = cluster.Adapter
+			if rec != nil {
+				rec.Store = cluster.RecoveryStore(redisadapter.RecoveryStoreOptions{})
+			}
 		}
-		srv := NewSocketServer(log, adapter, *name)
+		srv := NewSocketServer(log, adapter, *name, hb, rec)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := srv.Run(ctx)
 		cancel()
@@ -136,16 +190,38 @@ func (e echo) OnClose(string)              {}
 // does on the Node twin.
 const requestsTimeout = 2 * time.Second
 
+// heartbeat is the Engine.IO ping interval and timeout.
+type heartbeat struct{ interval, timeout time.Duration }
+
+// servePprof serves the profiling endpoints on their own listener, never on
+// the Socket.IO one.
+func servePprof(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "--pprof-addr:", err)
+		os.Exit(2)
+	}
+	fmt.Fprintf(os.Stderr, "pprof on http://%s/debug/pprof/\n", ln.Addr())
+	go func() { _ = (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
+}
+
 // NewSocketServer builds the socket-mode server; adapter nil means one
-// node in memory. name answers "whoami".
-func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string) *socketio.Server {
+// node in memory. name answers "whoami". rec nil: recovery off.
+func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string, hb heartbeat, rec *socketio.RecoveryOptions) *socketio.Server {
 	srv := socketio.NewServer(socketio.Options{
-		PingInterval:   300 * time.Millisecond,
-		PingTimeout:    200 * time.Millisecond,
+		PingInterval:   hb.interval,
+		PingTimeout:    hb.timeout,
 		MaxPayload:     1_000_000,
 		ConnectTimeout: time.Second,
 		CORS:           &engineio.CORS{Origins: []string{"*"}},
 		Adapter:        adapter,
+		Recovery:       rec,
 		Logger:         log,
 	})
 	onConnection := func(s *socketio.Socket) {
@@ -178,6 +254,25 @@ func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketi
 			}
 		})
 		s.On("kick", func(*socketio.Event) { s.Disconnect(false) })
+		// Recovery tests.
+		s.On("rooms", func(e *socketio.Event) {
+			if e.HasAck() {
+				_ = e.Ack(s.Rooms()) // sorted
+			}
+		})
+		s.On("emit-many", func(e *socketio.Event) {
+			rooms, _ := arg(e, 0).([]any)
+			event, _ := arg(e, 1).(string)
+			count, _ := arg(e, 2).(float64)
+			for i := 0; i < int(count) && len(rooms) > 0; i++ {
+				if room, ok := rooms[i%len(rooms)].(string); ok {
+					_ = nsp.To(room).Emit(event, i)
+				}
+			}
+			if e.HasAck() {
+				_ = e.Ack()
+			}
+		})
 		s.On("ask", func(e *socketio.Event) {
 			args := e.Args
 			go func() {

@@ -1,5 +1,6 @@
 // Package engineio is an Engine.IO server, protocols 3 (socket.io-client
-// 2.x) and 4, over HTTP long-polling and WebSocket (gorilla/websocket), with
+// 2.x) and 4, over HTTP long-polling and WebSocket (gorilla/websocket for
+// the upgrade, frames read and written here), with
 // the polling to WebSocket upgrade, heartbeats, CORS and the reference
 // server's error codes.
 //
@@ -22,14 +23,16 @@
 // Server methods and Session methods (Send, SendVolatile, Close and the
 // accessors) are safe for concurrent use from any goroutine.
 //
-// Send and SendVolatile never block: packets are appended to the session's
-// outbound queue, which the active transport drains (a waiting polling GET,
-// or the WebSocket's writer goroutine). A session whose queue would exceed
-// Options.MaxQueuedPackets is closed with reason "slow client" and Send
-// returns ErrQueueFull; a WebSocket write that takes longer than
-// Options.WriteTimeout closes the session too. Packets queued by one Send
-// call, and by successive calls from one goroutine, go out in order, also
-// across an upgrade.
+// Send, SendVolatile and SendPrepared never block. While polling, packets
+// are appended to the session's outbound queue, which a waiting GET takes.
+// On a WebSocket, the caller builds the frames and, when nobody is writing,
+// writes everything pending with one non-blocking write; the rest is
+// finished by a flusher goroutine started only then. A session with more
+// than Options.MaxQueuedPackets packets waiting is closed with reason
+// "slow client" and Send returns ErrQueueFull; a WebSocket write that takes
+// longer than Options.WriteTimeout closes the session too. Packets sent by
+// one Send call, and by successive calls from one goroutine, go out in
+// order, also across an upgrade.
 //
 // A session's SessionHandler calls never overlap and come in order:
 // OnMessage runs on the goroutine reading the transport (the WebSocket
@@ -40,7 +43,12 @@
 // closed the session). A panic in OnMessage is recovered and closes that
 // session ("transport error").
 //
-// Each WebSocket session has two goroutines (reader and writer); a polling
-// session has none between requests. Shutdown closes every session and
-// waits for those goroutines and the OnClose calls.
+// Each WebSocket session has one goroutine, its reader (plus a flusher
+// while a write is pending); a polling session has none between requests.
+// Heartbeats of all sessions run on one wheel goroutine per server, which
+// runs while sessions exist. Shutdown closes every session and waits for
+// those goroutines and the OnClose calls.
+//
+// Packet.Data passed to OnMessage may alias the transport's read buffer:
+// it is valid until OnMessage returns.
 package engineio

@@ -123,14 +123,15 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closing  bool
-	wg       sync.WaitGroup // session goroutines: WebSocket readers and writers
+	wg       sync.WaitGroup // session goroutines: WebSocket readers, flushers, OnClose calls
+	wheel    *wheel         // every session's heartbeat
 	stats    counters       // for Stats (stats.go)
 }
 
 // NewServer returns a Server with opts defaulted.
 func NewServer(opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, log: opts.Logger, sessions: map[string]*Session{}}
+	s := &Server{opts: opts, log: opts.Logger, sessions: map[string]*Session{}, wheel: newWheel(opts.PingInterval, opts.PingTimeout)}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -260,11 +261,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = conn.Close()
 			return
 		}
-		sess.attachWebSocket(conn)
+		rd := sess.attachWebSocket(conn)
 		sess.start()
 		// The reader gets its own goroutine so the handler returns and net/http
 		// frees its per-request state (about 12 KB per idle connection).
-		go sess.runWebSocket(conn)
+		go sess.runWebSocket(rd)
 		return
 	}
 	sess := s.newSession(r, protocol, TransportPolling)
@@ -324,9 +325,9 @@ func (s *Server) newSession(r *http.Request, protocol int, transport string) *Se
 	s.sessions[id] = sess
 	s.stats.opened(transport)
 	if transport == TransportWebSocket {
-		// Its reader and writer goroutines, counted under the lock so that
-		// the count is up before a Shutdown's Wait.
-		s.wg.Add(2)
+		// Its reader goroutine, counted under the lock so that the count
+		// is up before a Shutdown's Wait.
+		s.wg.Add(1)
 	}
 	s.mu.Unlock()
 	sess.handler = s.opts.OnConnection(sess)
@@ -385,7 +386,10 @@ func NewID() string {
 // cloneRequest keeps what a session needs of its handshake request without
 // holding on to the body or the connection.
 func cloneRequest(r *http.Request) *http.Request {
-	c := r.Clone(context.Background())
+	// A shallow copy: net/http does not reuse a request's header map or
+	// URL once its handler has returned, so they are shared rather than
+	// deep-copied (about 1 KB per connection).
+	c := r.WithContext(context.Background())
 	c.Body = http.NoBody
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.RemoteAddr = host

@@ -769,13 +769,50 @@ func TestUpgrade(t *testing.T) {
 					t.Fatalf("%s on the upgraded session: %d %s", method, r.status, r.body)
 				}
 			}
-			if _, err := ts.tryDial(eio + "&sid=" + hs.SID); err == nil {
-				t.Fatal("a second upgrade succeeded")
+			// A second WebSocket is accepted and closed at once with an
+			// empty close frame (1005), as the reference does.
+			c2 := ts.dial(eio + "&sid=" + hs.SID)
+			var ce *websocket.CloseError
+			if err := waitClosed(t, c2); !errors.As(err, &ce) || ce.Code != websocket.CloseNoStatusReceived {
+				t.Fatalf("second WebSocket: %v, want a close frame without status", err)
+			}
+			writeWS(t, c, "4still here")
+			if got := readWSText(t, c); got != "4still here" {
+				t.Fatalf("after the second WebSocket: %q", got)
 			}
 			if len(ts.rec.closes) != 0 {
 				t.Fatal("the session closed")
 			}
 		})
+	}
+}
+
+// TestSecondWebSocketRacingUpgrade is the official suites' "ignores
+// WebSocket connection with same sid after upgrade": the second WebSocket
+// arrives while the first may still be probing. Either way it is accepted
+// and closed, and the first carries on.
+func TestSecondWebSocketRacingUpgrade(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		ts := newTestServer(t, Options{})
+		hs := ts.handshake("EIO=4")
+		c := ts.dial("EIO=4&sid=" + hs.SID)
+		writeWS(t, c, "2probe")
+		writeWS(t, c, "5")
+		c2 := ts.dial("EIO=4&sid=" + hs.SID)
+		var ce *websocket.CloseError
+		if err := waitClosed(t, c2); !errors.As(err, &ce) || ce.Code != websocket.CloseNoStatusReceived {
+			t.Fatalf("second WebSocket: %v, want a close frame without status", err)
+		}
+		if got := readWSText(t, c); got != "3probe" {
+			t.Fatalf("got %q, want 3probe", got)
+		}
+		writeWS(t, c, "4hello")
+		if got := readWSText(t, c); got != "4hello" {
+			t.Fatalf("echo: %q", got)
+		}
+		if len(ts.rec.closes) != 0 {
+			t.Fatal("the session closed")
+		}
 	}
 }
 

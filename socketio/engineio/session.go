@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,22 +25,25 @@ type Session struct {
 	handler        SessionHandler
 
 	mu           sync.Mutex
-	queue        []Packet // outbound, drained by the active transport
+	queue        []Packet // outbound while polling (or upgrading), drained by a GET or the WebSocket
 	transport    string
-	ws           *websocket.Conn
-	upgrading    bool            // a WebSocket is being probed
-	probeDone    chan struct{}   // closed when that probe ends
-	probing      *websocket.Conn // that WebSocket, closed by Close
-	probed       bool            // 3probe sent: waiting polls are released at once
-	pollPending  bool            // a GET is waiting for packets
+	wsOut                      // the active WebSocket's outbound frames (wsout.go)
+	upgrading    bool          // a WebSocket is being probed
+	probeDone    chan struct{} // closed when that probe ends
+	probing      net.Conn      // that WebSocket's connection, closed by Close
+	probed       bool          // 3probe sent: waiting polls are released at once
+	pollPending  bool          // a GET is waiting for packets
 	postPending  bool
 	closed       bool
 	closeReason  string
 	finalSent    bool      // a poll has carried the session's end (1 or 6)
 	awaitingPong bool      // a ping is out (protocol 4)
 	deadline     time.Time // the client must be heard from by then (heartbeat)
-	pingTimer    *time.Timer
-	pingGen      uint64 // invalidates stale timer callbacks
+	hbGen        uint64    // invalidates stale heartbeat wheel entries
+	hbKind       uint8     // what the next heartbeat does: hbPing or hbExpire
+	hbAt         time.Time // when it is due (the wheel may run it a tick later)
+	hbScheduled  bool      // counted as live by the server's wheel
+	hbRef        *hbRef    // what the wheel's entries point to; cleared on close
 
 	wake chan struct{} // cap 1: the queue or the state changed
 	done chan struct{} // closed when the session closes
@@ -82,6 +86,18 @@ func (s *Session) Send(packets ...Packet) error {
 		s.mu.Unlock()
 		return ErrSessionClosed
 	}
+	if s.wsActive {
+		if s.outPackets+len(packets) > s.srv.opts.MaxQueuedPackets {
+			s.mu.Unlock()
+			s.Close(ReasonSlowClient)
+			return ErrQueueFull
+		}
+		for _, p := range packets {
+			s.appendFrameLocked(p)
+		}
+		s.flushLocked() // unlocks
+		return nil
+	}
 	if len(s.queue)+len(packets) > s.srv.opts.MaxQueuedPackets {
 		s.mu.Unlock()
 		s.Close(ReasonSlowClient)
@@ -93,11 +109,54 @@ func (s *Session) Send(packets ...Packet) error {
 	return nil
 }
 
+// SendPrepared sends packets prepared once for many sessions (a
+// broadcast): a WebSocket session gets the frames built once by p. With
+// volatile, as SendVolatile; otherwise as Send.
+func (s *Session) SendPrepared(p *Prepared, volatile bool) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	if !s.wsActive {
+		s.mu.Unlock()
+		if volatile {
+			s.SendVolatile(p.packets...)
+			return nil
+		}
+		return s.Send(p.packets...)
+	}
+	if volatile && (len(s.out) > 0 || s.writing) {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.outPackets+len(p.packets) > s.srv.opts.MaxQueuedPackets {
+		s.mu.Unlock()
+		s.Close(ReasonSlowClient)
+		return ErrQueueFull
+	}
+	s.out = append(s.out, p.frames(s.protocol)...)
+	s.outPackets += len(p.packets)
+	s.flushLocked() // unlocks
+	return nil
+}
+
 // SendVolatile sends packets only if the transport can take them now (the
 // queue is empty and, for polling, a GET is waiting); otherwise they are
 // dropped and false returned.
 func (s *Session) SendVolatile(packets ...Packet) bool {
 	s.mu.Lock()
+	if s.wsActive {
+		if s.closed || len(s.out) > 0 || s.writing {
+			s.mu.Unlock()
+			return false
+		}
+		for _, p := range packets {
+			s.appendFrameLocked(p)
+		}
+		s.flushLocked() // unlocks
+		return true
+	}
 	if s.closed || len(s.queue) > 0 || (s.transport == TransportPolling && !s.pollPending) {
 		s.mu.Unlock()
 		return false
@@ -119,9 +178,13 @@ func (s *Session) Close(reason string) {
 	}
 	s.closed = true
 	s.closeReason = reason
-	s.pingGen++
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
+	s.hbGen++
+	if s.hbScheduled {
+		s.hbScheduled = false
+		s.srv.wheel.remove()
+	}
+	if s.hbRef != nil {
+		s.hbRef.s.Store(nil)
 	}
 	// Counted while s.mu is held: a Shutdown closing this session at the
 	// same time finds it closed only after this, so before its Wait.
@@ -133,8 +196,19 @@ func (s *Session) Close(reason string) {
 	// GET, so the session stays known until then (at most PingTimeout).
 	// A client that timed out or broke the protocol gets nothing more.
 	linger := s.transport == TransportPolling && !s.pollPending && lingers(reason)
-	s.mu.Unlock()
 	s.srv.stats.closedWith(reason)
+	if s.wsActive {
+		// What is queued goes out, then a close frame, then the
+		// connection is closed (by whoever finishes the flush).
+		if s.closeCode != 0 {
+			s.out = append(s.out, closeFrameWith(s.closeCode)...)
+		} else {
+			s.out = append(s.out, closeFrame...)
+		}
+		s.flushLocked() // unlocks
+	} else {
+		s.mu.Unlock()
+	}
 	if linger {
 		time.AfterFunc(s.srv.opts.PingTimeout, func() { s.srv.remove(s) })
 	} else {
@@ -159,6 +233,9 @@ func (s *Session) Close(reason string) {
 func (s *Session) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
 	if s.protocol == 3 {
 		s.armTimeoutLocked(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
 	} else {
@@ -166,27 +243,67 @@ func (s *Session) start() {
 	}
 }
 
+// Heartbeat kinds: what the session's next wheel entry does.
+const (
+	hbPing   = 1 // send a ping (protocol 4)
+	hbExpire = 2 // close: the client was not heard from in time
+)
+
+func (s *Session) scheduleLocked(kind uint8, at time.Time) {
+	s.hbGen++
+	s.hbKind = kind
+	s.hbAt = at
+	s.srv.wheel.schedule(s, s.hbGen, at, !s.hbScheduled)
+	s.hbScheduled = true
+}
+
 func (s *Session) schedulePingLocked() {
-	s.pingGen++
-	gen := s.pingGen
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
-	}
-	s.deadline = time.Now().Add(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
-	s.pingTimer = time.AfterFunc(s.srv.opts.PingInterval, func() {
-		s.mu.Lock()
-		if gen != s.pingGen || s.closed {
-			s.mu.Unlock()
-			return
-		}
-		// The pong is due PingTimeout after the ping goes out, as in the
-		// reference: pingWritten rearms this when the transport writes it,
-		// so a server running late never blames its clients.
-		s.awaitingPong = true
-		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+	now := time.Now()
+	s.deadline = now.Add(s.srv.opts.PingInterval + s.srv.opts.PingTimeout)
+	s.scheduleLocked(hbPing, now.Add(s.srv.opts.PingInterval))
+}
+
+// heartbeat runs the session's wheel entry of generation gen.
+func (s *Session) heartbeat(gen uint64) {
+	s.mu.Lock()
+	if gen != s.hbGen || s.closed {
 		s.mu.Unlock()
-		_ = s.Send(Packet{Type: Ping})
-	})
+		return
+	}
+	if s.hbKind == hbExpire {
+		s.mu.Unlock()
+		s.Close(ReasonPingTimeout)
+		return
+	}
+	// The pong is due PingTimeout after the ping goes out, as in the
+	// reference: a ping that cannot be written at once rearms this when it
+	// is (pingWritten), so a server running late never blames its clients.
+	// A WebSocket ping is written right below: the pong budget counts from
+	// now, as the reference counts from its write. A polling ping waits
+	// for a GET: its budget counts from when it was due, not from the tick
+	// that runs it (and is restarted by pingWritten when a GET takes it).
+	s.awaitingPong = true
+	if s.wsActive {
+		s.armTimeoutLocked(s.srv.opts.PingTimeout)
+	} else {
+		s.armDeadlineLocked(s.hbAt.Add(s.srv.opts.PingTimeout))
+	}
+	s.mu.Unlock()
+	_ = s.Send(Packet{Type: Ping})
+}
+
+// postponeExpiry moves the wheel's pending expiry of generation gen to at
+// and reports whether it did (false: the entry is a ping or stale). The
+// deadline itself stays: a request that finds it passed still ends the
+// session (expire), only the wheel gives a stalled server's readers time.
+func (s *Session) postponeExpiry(gen uint64, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen != s.hbGen || s.closed || s.hbKind != hbExpire {
+		return false
+	}
+	s.scheduleLocked(hbExpire, at)
+	return true
 }
 
 func (s *Session) armTimeoutLocked(d time.Duration) {
@@ -196,20 +313,8 @@ func (s *Session) armTimeoutLocked(d time.Duration) {
 // armDeadlineLocked closes the session at deadline unless the heartbeat is
 // rearmed before.
 func (s *Session) armDeadlineLocked(deadline time.Time) {
-	s.pingGen++
-	gen := s.pingGen
-	if s.pingTimer != nil {
-		s.pingTimer.Stop()
-	}
 	s.deadline = deadline
-	s.pingTimer = time.AfterFunc(time.Until(deadline), func() {
-		s.mu.Lock()
-		stale := gen != s.pingGen
-		s.mu.Unlock()
-		if !stale {
-			s.Close(ReasonPingTimeout)
-		}
-	})
+	s.scheduleLocked(hbExpire, deadline)
 }
 
 // expire closes the session if its heartbeat deadline has passed and
@@ -230,10 +335,14 @@ func (s *Session) expire() bool {
 // with thousands of pings due at once, the writers may take a while.
 func (s *Session) pingWritten() {
 	s.mu.Lock()
+	s.pingWrittenLocked()
+	s.mu.Unlock()
+}
+
+func (s *Session) pingWrittenLocked() {
 	if s.awaitingPong && !s.closed {
 		s.armTimeoutLocked(s.srv.opts.PingTimeout)
 	}
-	s.mu.Unlock()
 }
 
 // receive handles one inbound packet from whichever transport.
@@ -459,6 +568,10 @@ func (s *Session) endProbeLocked() {
 const probeRelease = 100 * time.Millisecond
 
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Session) {
+	if s.opts.DisableUpgrades {
+		writeRequestError(w, requestError(CodeBadRequest))
+		return
+	}
 	sess.mu.Lock()
 	if sess.upgrading {
 		// Another WebSocket is being probed. Answer once that probe is
@@ -469,18 +582,19 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		select {
 		case <-done:
 		case <-r.Context().Done():
+			return
 		}
-		writeRequestError(w, requestError(CodeBadRequest))
+		s.refuseWebSocket(w, r)
 		return
 	}
-	ok := !sess.closed && sess.transport == TransportPolling && !s.opts.DisableUpgrades
+	ok := !sess.closed && sess.transport == TransportPolling
 	if ok {
 		sess.upgrading = true
 		sess.probeDone = make(chan struct{})
 	}
 	sess.mu.Unlock()
 	if !ok {
-		writeRequestError(w, requestError(CodeBadRequest))
+		s.refuseWebSocket(w, r)
 		return
 	}
 	// The probe counts for Shutdown, which ends it by closing the session.
@@ -499,32 +613,82 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		sess.mu.Unlock()
 		return
 	}
+	// From here gorilla is done: the connection is read and written as
+	// frames by wsReader and wsOut.
+	nc := conn.NetConn()
 	sess.mu.Lock()
 	closed := sess.closed
 	if !closed {
-		sess.probing = conn
+		sess.probing = nc
 	}
 	sess.mu.Unlock()
-	if closed || !sess.probe(conn) {
+	rd := newWSReader(nc, s.opts.MaxPayload)
+	if closed || !sess.probe(nc, rd) {
 		sess.mu.Lock()
 		sess.endProbeLocked()
 		sess.mu.Unlock()
-		_ = conn.Close()
+		_ = nc.Close()
+		rd.drop()
 		return
 	}
-	go sess.runWebSocket(conn) // see ServeHTTP: frees the handler
+	go sess.runWebSocket(rd) // see ServeHTTP: frees the handler
+}
+
+// refuseWebSocket turns away a WebSocket that cannot become its session's
+// transport (the session is upgraded, being upgraded or closed) as the
+// reference does: it accepts the WebSocket and closes it at once with a
+// close frame, rather than answering the upgrade with an HTTP error, which
+// WebSocket clients raise as an error event instead of a close.
+func (s *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(time.Second)
+	// An empty close frame: the client sees 1005 (no status), as from the
+	// reference's ws.close().
+	if conn.WriteControl(websocket.CloseMessage, []byte{}, deadline) != nil {
+		return
+	}
+	// Wait (briefly) for the client's close frame so that the client, not
+	// us, ends the TCP connection, as the closing handshake wants.
+	_ = conn.SetReadDeadline(deadline)
+	conn.SetReadLimit(1024)
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+	}
 }
 
 // probe runs the upgrade handshake on a new WebSocket: 2probe, 3probe, then
 // 5. Meanwhile the polling transport goes on; a waiting poll is released
 // with a noop so the client can pause polling.
-func (s *Session) probe(conn *websocket.Conn) bool {
-	conn.SetReadLimit(s.srv.opts.MaxPayload)
+func (s *Session) probe(nc net.Conn, rd *wsReader) bool {
 	deadline := time.Now().Add(s.srv.opts.UpgradeTimeout)
-	_ = conn.SetReadDeadline(deadline)
+	_ = nc.SetReadDeadline(deadline)
+	write := func(frame []byte) bool {
+		_ = nc.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
+		_, err := nc.Write(frame)
+		_ = nc.SetWriteDeadline(time.Time{})
+		return err == nil
+	}
 	for {
-		mt, data, err := conn.ReadMessage()
-		if err != nil || mt != websocket.TextMessage {
+		op, data, err := rd.next()
+		if err != nil {
+			return false
+		}
+		switch op {
+		case 9: // ping: nobody else writes yet
+			if !write(append(appendWSHeader(nil, 0x8a, len(data)), data...)) {
+				return false
+			}
+			continue
+		case 10:
+			continue
+		case 1:
+		default:
 			return false
 		}
 		p, err := DecodeText(data, s.protocol)
@@ -533,8 +697,7 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 		}
 		switch {
 		case p.Type == Ping && string(p.Data) == "probe":
-			_ = conn.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
-			if conn.WriteMessage(websocket.TextMessage, []byte("3probe")) != nil {
+			if !write(AppendFrame(nil, Packet{Type: Pong, Data: []byte("probe")}, s.protocol)) {
 				return false
 			}
 			// Release a waiting poll with a noop so the client can pause
@@ -550,24 +713,23 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 				s.signal()
 			})
 		case p.Type == Upgrade:
-			// The reader (runWebSocket) and the writer count from here.
-			if !s.srv.track(2) {
+			// The reader (runWebSocket) counts from here.
+			if !s.srv.track(1) {
 				return false
 			}
+			_ = nc.SetReadDeadline(time.Time{})
 			s.mu.Lock()
 			if s.closed {
 				s.mu.Unlock()
-				s.srv.wg.Add(-2)
+				s.srv.wg.Done()
 				return false
 			}
 			s.endProbeLocked()
 			s.transport = TransportWebSocket
 			s.srv.stats.upgraded()
-			s.ws = conn
-			s.mu.Unlock()
-			_ = conn.SetReadDeadline(time.Time{})
-			go s.writeLoop(conn)
-			s.signal()
+			s.activateWebSocketLocked(nc)
+			s.flushLocked() // unlocks
+			s.signal()      // a waiting poll is refused now
 			return true
 		default:
 			return false
@@ -575,37 +737,68 @@ func (s *Session) probe(conn *websocket.Conn) bool {
 	}
 }
 
-// attachWebSocket makes conn the transport of a websocket-only session.
-func (s *Session) attachWebSocket(conn *websocket.Conn) {
-	conn.SetReadLimit(s.srv.opts.MaxPayload)
+// attachWebSocket makes the upgraded conn the transport of a
+// websocket-only session, writes the open packet (and whatever the handler
+// queued) and returns the connection's reader.
+func (s *Session) attachWebSocket(conn *websocket.Conn) *wsReader {
+	nc := conn.NetConn() // gorilla is done: see serveUpgrade
 	s.mu.Lock()
-	s.ws = conn
-	s.mu.Unlock()
-	go s.writeLoop(conn) // counted by newSession
-	s.signal()
+	s.activateWebSocketLocked(nc)
+	s.flushLocked() // unlocks
+	return newWSReader(nc, s.srv.opts.MaxPayload)
 }
 
 // runWebSocket is the connection's reader; it runs on its own goroutine
 // until the connection ends. Its caller has counted it in the
 // server's WaitGroup (newSession or probe).
-func (s *Session) runWebSocket(conn *websocket.Conn) {
-	defer s.srv.wg.Done()
+func (s *Session) runWebSocket(rd *wsReader) {
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			rd.drop()
+			s.srv.wg.Done()
+		}
+	}()
 	for {
-		mt, data, err := conn.ReadMessage()
+		if rd.handled && rd.buffered() == 0 {
+			// This goroutine's stack has grown handling a message, and a
+			// parked stack is never shrunk below 4 KB: the wait for the
+			// next one (whose first read also tells whether it is there
+			// already) goes on a fresh goroutine's 2 KB stack, and the
+			// count in the server's WaitGroup goes with it.
+			rd.handled = false
+			handedOver = true
+			go s.runWebSocket(rd)
+			return
+		}
+		op, data, err := rd.next()
 		if err != nil {
-			reason := ReasonTransportError
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				reason = ReasonTransportClose
+			switch {
+			case errors.Is(err, errWSTooBig):
+				s.closeOnReadError(rd, ReasonTransportError, 1009)
+			case errors.Is(err, errWSProtocol):
+				s.closeOnReadError(rd, ReasonTransportError, 1002)
+			case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+				s.Close(ReasonTransportClose)
+			default:
+				s.Close(ReasonTransportError)
 			}
-			s.Close(reason)
 			return
 		}
 		var p Packet
-		if mt == websocket.BinaryMessage {
-			p, err = DecodeBinaryFrame(data, s.protocol)
-		} else {
+		switch op {
+		case 1:
 			p, err = DecodeText(data, s.protocol)
+		case 2:
+			p, err = DecodeBinaryFrame(data, s.protocol)
+		case 8: // the client's close frame: Close answers it
+			s.Close(ReasonTransportClose)
+			return
+		case 9:
+			s.pong(data)
+			continue
+		default: // 10: an unsolicited pong
+			continue
 		}
 		if err != nil {
 			s.Close(ReasonTransportError)
@@ -615,45 +808,10 @@ func (s *Session) runWebSocket(conn *websocket.Conn) {
 		if p.Type == Close {
 			return
 		}
-	}
-}
-
-// writeLoop is the connection's only writer. It drains the queue and ends
-// the connection when the session closes.
-func (s *Session) writeLoop(conn *websocket.Conn) {
-	defer s.srv.wg.Done()
-	defer conn.Close()
-	for {
-		s.mu.Lock()
-		batch := s.queue
-		s.queue = nil
-		closed := s.closed
-		s.mu.Unlock()
-		pinged := false
-		for _, p := range batch {
-			pinged = pinged || p.Type == Ping
-			frame, binary := EncodeFrame(p, s.protocol)
-			mt := websocket.TextMessage
-			if binary {
-				mt = websocket.BinaryMessage
-			}
-			_ = conn.SetWriteDeadline(time.Now().Add(s.srv.opts.WriteTimeout))
-			if err := conn.WriteMessage(mt, frame); err != nil {
-				s.Close(ReasonTransportError)
-				return
-			}
-		}
-		if pinged {
-			s.pingWritten()
-		}
-		if closed {
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-			return
-		}
-		select {
-		case <-s.wake:
-		case <-s.done:
-		}
+		// Pings and pongs are handled in a shallow call: only messages,
+		// which run the application's handlers, grow the stack.
+		rd.handled = rd.handled || p.Type == Message
+		rd.release() // nothing pending: wait without a buffer
 	}
 }
 

@@ -2,7 +2,6 @@ package parser
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -66,7 +65,7 @@ var reserved = map[string]bool{
 func Encode(p *Packet) ([]byte, [][]byte, error) {
 	var attachments [][]byte
 	data := p.Data
-	if p.Type == Event || p.Type == Ack || p.Type == BinaryEvent || p.Type == BinaryAck {
+	if (p.Type == Event || p.Type == Ack || p.Type == BinaryEvent || p.Type == BinaryAck) && hasBinary(data) {
 		data = deconstruct(data, &attachments)
 	}
 	t := p.Type
@@ -95,11 +94,10 @@ func Encode(p *Packet) ([]byte, [][]byte, error) {
 		buf = strconv.AppendUint(buf, p.ID, 10)
 	}
 	if data != nil {
-		js, err := json.Marshal(data)
-		if err != nil {
+		var err error
+		if buf, err = marshalJSON(buf, data); err != nil {
 			return nil, nil, fmt.Errorf("socketio: encode %s: %w", t, err)
 		}
-		buf = append(buf, js...)
 	}
 	return buf, attachments, nil
 }
@@ -168,7 +166,8 @@ type Decoder struct {
 	attachments [][]byte
 }
 
-// AddText decodes a text message. It returns the packet, or nil while a
+// AddText decodes a text message. s is not retained (it may be the
+// transport's read buffer). It returns the packet, or nil while a
 // binary packet waits for its attachments.
 func (d *Decoder) AddText(s []byte) (*Packet, error) {
 	if d.pending != nil {
@@ -179,6 +178,9 @@ func (d *Decoder) AddText(s []byte) (*Packet, error) {
 		return nil, err
 	}
 	if n > 0 {
+		// Kept until the attachments arrive: a copy, as s may be the
+		// transport's read buffer.
+		raw = bytes.Clone(raw)
 		d.pending, d.raw, d.want, d.attachments = p, raw, n, make([][]byte, 0, n)
 		return nil, nil
 	}
@@ -194,7 +196,7 @@ func (d *Decoder) AddBinary(b []byte) (*Packet, error) {
 	if d.pending == nil {
 		return nil, invalid("got binary data when not reconstructing a packet")
 	}
-	d.attachments = append(d.attachments, b)
+	d.attachments = append(d.attachments, bytes.Clone(b)) // b may be a transport buffer
 	if len(d.attachments) < d.want {
 		return nil, nil
 	}
@@ -264,12 +266,11 @@ func decodeHeader(s []byte) (p *Packet, raw []byte, attachments int, err error) 
 
 func finish(p *Packet, raw []byte, attachments [][]byte) error {
 	if raw != nil {
-		if !json.Valid(raw) {
+		v, err := decodeJSON(raw)
+		if err != nil {
 			return invalid("invalid payload")
 		}
-		if err := json.Unmarshal(raw, &p.Data); err != nil {
-			return invalid("invalid payload: %v", err)
-		}
+		p.Data = v
 	}
 	if !payloadValid(p.Type, p.Data, raw != nil) {
 		return invalid("invalid payload for %s", p.Type)

@@ -1,19 +1,12 @@
 'use strict';
 // Rooms across nodes through nginx: players on different nodes meet in one room; SIGTERM the
 // node of one of them mid-round and the round is still settled, once, with both seats kept.
-//
-// PENDING: these need rooms shared between nodes through Redis (issue 8, which builds on the
-// Redis adapter of issue 7). Until then each node has its own rooms and these would fail, so
-// they are skipped with that reason. They are written to run as they are once issue 8 lands:
-// remove PENDING (or run with RPSIO_DEPLOY_PENDING=1 to try them).
+// They rely on rooms shared between nodes through Redis (cluster mode, issue 8).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startCluster, alive } = require('./lib/cluster');
 const { connect, pair, play } = require('./lib/player');
 const { scrape, value } = require('./lib/metrics');
-
-const PENDING = process.env.RPSIO_DEPLOY_PENDING ? false
-  : 'pending: needs rooms shared between nodes through Redis (issue 8, cluster rooms)';
 
 // Two WebSocket players from one address: least_conn puts them on different nodes.
 async function twoNodesTwoPlayers(t, c) {
@@ -24,7 +17,7 @@ async function twoNodesTwoPlayers(t, c) {
   return [a, b];
 }
 
-test('players on different nodes are matched into one room and play rounds through nginx', { skip: PENDING }, async (t) => {
+test('players on different nodes are matched into one room and play rounds through nginx', async (t) => {
   const c = await startCluster(t, { nodes: 2, rpsio: ['--round-duration', '5s'] });
   const [a, b] = await twoNodesTwoPlayers(t, c);
   const room = await pair(a, b);
@@ -39,7 +32,7 @@ test('players on different nodes are matched into one room and play rounds throu
   assert.deepEqual(settled, [3, 3]);
 });
 
-test('SIGTERM a node mid-round: its player reconnects to the other node, keeps the seat and the move, and the round is settled once', { skip: PENDING }, async (t) => {
+test('SIGTERM a node mid-round: its player reconnects to the other node, keeps the seat and the move, and the round is settled once', async (t) => {
   const c = await startCluster(t, { nodes: 2, rpsio: ['--round-duration', '8s', '--reconnect-grace', '10s'] });
   const [a, b] = await twoNodesTwoPlayers(t, c);
   const room = await pair(a, b);

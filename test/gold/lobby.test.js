@@ -46,6 +46,6 @@ it('lists gold rooms, joins one by id, and lists every game without ?game', asyn
   assert.equal(res.status, 400);
   assert.equal((await res.json()).error.code, 'bad_request');
   const stats = await server.api('/api/stats');
-  assert.deepEqual({ ...stats, connections: 0 }, { connections: 0, rooms: 3, waiting: 2, playing: 1, over: 0, players: 5, roundsSettled: 0 });
+  assert.deepEqual({ ...stats, connections: 0 }, { connections: 0, nodes: 1, rooms: 3, waiting: 2, playing: 1, over: 0, players: 5, roundsSettled: 0 });
   for (const p of [a, b, c, d]) p.assertClean();
 });

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { describe, it } = require('node:test');
 const { describeEachServer } = require('./lib/servers');
 const {
-  RS, request, startPendingGet, parseJson, RawSocket, decodeEio3Payload, encodeEio3Payload, decodeEio3BinaryPayload,
+  RS, request, startPendingGet, parseJson, RawSocket, decodeEio3Payload, encodeEio3Payload, decodeEio3BinaryPayload, assertAcceptedThenClosed,
 } = require('./lib/raw');
 
 const PING_INTERVAL = 300;
@@ -204,12 +204,22 @@ describe('Socket.IO protocol (raw)', () => {
         ws.send('42["message","over websocket"]');
         assert.equal(await ws.next(), '42["message-back","over websocket"]');
         assert.equal((await request('GET', poll4(sid))).status, 400, 'polling after upgrade');
-        const ws2 = open(wsio(`EIO=4&transport=websocket&sid=${sid}`));
-        const o = await ws2.outcome.promise;
-        if (o.type === 'open') await ws2.waitClosed();
-        else assert.ok(o.type === 'close' || (o.type === 'response' && o.status === 400), JSON.stringify(o));
+        await assertAcceptedThenClosed(open(wsio(`EIO=4&transport=websocket&sid=${sid}`)));
         ws.send('42["message","still here"]');
         assert.equal(await ws.next(), '42["message-back","still here"]');
+      });
+
+      // The official suite's "should ignore WebSocket connection with same sid after upgrade".
+      it('a second WebSocket racing the upgrade is accepted, then closed', T, async (t) => {
+        const open = sockets(t);
+        const sid = await openPolling4();
+        const ws = await open(wsio(`EIO=4&transport=websocket&sid=${sid}`), { autoPong: true }).opened();
+        ws.send('2probe');
+        ws.send('5');
+        await assertAcceptedThenClosed(open(wsio(`EIO=4&transport=websocket&sid=${sid}`)));
+        assert.equal(await ws.next(), '3probe');
+        ws.send('40');
+        assertConnectReply(await ws.next(), '40');
       });
     });
 

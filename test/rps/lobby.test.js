@@ -21,13 +21,13 @@ it('/api/rooms and /api/stats follow joins, rounds, disconnects and leaves', asy
   });
 
   assert.deepEqual(await server.api('/api/rooms'), { rooms: [] });
-  assert.deepEqual(await stats(), { connections: 0, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 0 });
+  assert.deepEqual(await stats(), { connections: 0, nodes: 1, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 0 });
 
   const a = await connect(t, server, { name: 'lobby-a' });
-  await statsBecome({ connections: 1, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 0 }, 'one connection');
+  await statsBecome({ connections: 1, nodes: 1, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 0 }, 'one connection');
   const ja = await a.join(3);
   assert.deepEqual(await rooms(), [{ id: ja.room.id, size: 3, state: 'waiting', players: 1, game: 'rps' }]);
-  assert.deepEqual(await stats(), { connections: 1, rooms: 1, waiting: 1, over: 0, playing: 0, players: 1, roundsSettled: 0 });
+  assert.deepEqual(await stats(), { connections: 1, nodes: 1, rooms: 1, waiting: 1, over: 0, playing: 0, players: 1, roundsSettled: 0 });
 
   const b = await connect(t, server, { name: 'lobby-b' });
   const c = await connect(t, server, { name: 'lobby-c' });
@@ -40,22 +40,22 @@ it('/api/rooms and /api/stats follow joins, rounds, disconnects and leaves', asy
     { id: ja.room.id, size: 3, state: 'waiting', players: 1, game: 'rps' },
     { id: jb.room.id, size: 2, state: 'playing', players: 2, game: 'rps' },
   ].sort(byId));
-  await statsBecome({ connections: 3, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 0 }, 'two rooms');
+  await statsBecome({ connections: 3, nodes: 1, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 0 }, 'two rooms');
 
   // Each settled round counts once.
   await chooseAll([b, c], start.round, ['rock', 'paper']);
   await resultOf([b, c], start.round);
-  await statsBecome({ connections: 3, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 1 }, 'one round settled');
+  await statsBecome({ connections: 3, nodes: 1, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 1 }, 'one round settled');
   await Promise.all([b, c].map((p) => p.next('start', (s) => s.round === start.round + 1)));
   assert.equal((await stats()).roundsSettled, 1, 'still one after the next round opened');
   await chooseAll([b, c], start.round + 1, ['paper', 'paper']);
   await resultOf([b, c], start.round + 1);
-  await statsBecome({ connections: 3, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 2 }, 'two rounds settled');
+  await statsBecome({ connections: 3, nodes: 1, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 2 }, 'two rounds settled');
 
   // A disconnected player keeps the seat during the grace: still counted, room still playing.
   c.close();
   await b.next('room', (r) => r.players.some((p) => !p.connected));
-  await statsBecome({ connections: 2, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 2 }, 'c disconnected');
+  await statsBecome({ connections: 2, nodes: 1, rooms: 2, waiting: 1, over: 0, playing: 1, players: 3, roundsSettled: 2 }, 'c disconnected');
 
   // b leaves: that room waits with c's (disconnected) seat.
   assertOk(await b.leave(), 'b leaves');
@@ -63,13 +63,13 @@ it('/api/rooms and /api/stats follow joins, rounds, disconnects and leaves', asy
     { id: ja.room.id, size: 3, state: 'waiting', players: 1, game: 'rps' },
     { id: jb.room.id, size: 2, state: 'waiting', players: 1, game: 'rps' },
   ].sort(byId));
-  await statsBecome({ connections: 2, rooms: 2, waiting: 2, over: 0, playing: 0, players: 2, roundsSettled: 2 }, 'b left');
+  await statsBecome({ connections: 2, nodes: 1, rooms: 2, waiting: 2, over: 0, playing: 0, players: 2, roundsSettled: 2 }, 'b left');
 
   // c comes back and leaves, a leaves: no rooms left; the settled count stays.
   const c2 = await connect(t, server, { token: c.token });
   assertOk(await c2.leave(), 'c leaves');
   assertOk(await a.leave(), 'a leaves');
   assert.deepEqual(await server.api('/api/rooms'), { rooms: [] });
-  await statsBecome({ connections: 3, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 2 }, 'everyone left');
+  await statsBecome({ connections: 3, nodes: 1, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 2 }, 'everyone left');
   for (const p of [a, b, c, c2]) p.assertClean();
 });

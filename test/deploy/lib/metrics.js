@@ -34,18 +34,27 @@ function parseMetrics(text) {
     assert.ok(f.help, `family ${f.name} has no HELP`);
     const fam = { type: f.type, help: f.help, samples: [] };
     for (const m of f.metrics) {
-      if (f.type === 'HISTOGRAM' || f.type === 'SUMMARY') {
-        assert.ok(Number.isFinite(Number(m.count)), `${f.name}: count ${m.count}`);
-        fam.samples.push({ labels: m.labels || {}, value: Number(m.count) });
-        samples += 1;
-        continue;
-      }
+      if (f.type === 'HISTOGRAM' || f.type === 'SUMMARY') continue; // read from the _count lines below
       const v = Number(m.value);
       assert.ok(!Number.isNaN(v) || m.value === 'NaN', `${f.name}${JSON.stringify(m.labels || {})}: value ${m.value}`);
       fam.samples.push({ labels: m.labels || {}, value: v });
       samples += 1;
     }
     out[f.name] = fam;
+  }
+  // Histograms and summaries: parse-prometheus-text-format merges the series of a family with
+  // several label sets into one and loses their counts, so each series' count is read from its
+  // own `_count` line here (labels parsed strictly: name="value" pairs, escapes allowed).
+  const countLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)_count(?:\{(.*)\})? (\S+)$/;
+  for (const line of text.split('\n')) {
+    const c = line.match(countLine);
+    if (!c || !out[c[1]] || (out[c[1]].type !== 'HISTOGRAM' && out[c[1]].type !== 'SUMMARY')) continue;
+    const labels = {};
+    for (const l of (c[2] || '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    const v = Number(c[3]);
+    assert.ok(Number.isFinite(v), `${c[1]}: count ${c[3]}`);
+    out[c[1]].samples.push({ labels, value: v });
+    samples += 1;
   }
   // Every sample line belongs to a parsed family (nothing was skipped silently), and plain
   // families have exactly one parsed sample per line.

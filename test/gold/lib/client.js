@@ -167,6 +167,12 @@ class GoldPlayer {
       });
     });
     this.socket.onAny((ev, ...args) => {
+      // Connection state recovery (on in rpsio, docs/PROTOCOL.md): a kept event's last
+      // argument is its offset, as socket.io-client 4.6+ reads it; the contract is the rest.
+      if (this.socket._pid && args.length > 1 && typeof args[args.length - 1] === 'string') {
+        const offset = args.pop();
+        if (!/^[A-Za-z0-9]+-[0-9a-z]+-[0-9a-z]+$/.test(offset)) this.problem(`"${ev}" ends with ${short(offset)}, not an offset`);
+      }
       const problems = checkEvent(ev, args);
       for (const problem of problems) this.problem(problem);
       let seq;

@@ -1,6 +1,7 @@
 'use strict';
 // Raw Engine.IO / Socket.IO access for the protocol tests: HTTP long-polling requests with
 // fetch, and a WebSocket wrapper that queues every frame so none is lost between awaits.
+const assert = require('node:assert/strict');
 const http = require('node:http');
 const { WebSocket } = require('ws');
 const { withTimeout, deferred, DEFAULT_TIMEOUT_MS } = require('./wait');
@@ -274,6 +275,16 @@ class RawSocket {
   }
 }
 
+// A WebSocket the server must accept and then close at once (as the reference does with a
+// second WebSocket on an upgraded session): it opens, no HTTP error, no error event, then a close.
+async function assertAcceptedThenClosed(s) {
+  const o = await withTimeout(s.outcome.promise, DEFAULT_TIMEOUT_MS, `WebSocket outcome of ${s.url}`);
+  assert.equal(o.type, 'open', `the WebSocket must open, got ${JSON.stringify(o)}`);
+  await s.waitClosed();
+  assert.equal(s.lastError, undefined, `no error event (${s.lastError})`);
+}
+
 module.exports = {
+  assertAcceptedThenClosed,
   RS, request, startPendingGet, parseJson, RawSocket, Poller, decodeEio3Payload, encodeEio3Payload, decodeEio3BinaryPayload,
 };

@@ -49,11 +49,15 @@ function checkRunnable(server) {
 }
 
 // Starts one server process in the given mode ("engine" or "socket") and resolves once it
-// printed its port. The returned handle's stop() kills it and waits for it to exit.
-function startServer(server, mode) {
+// printed its port. The returned handle's stop() kills it and waits for it to exit; kill(sig)
+// sends a signal without waiting (the cluster tests' SIGSTOP / SIGKILL).
+// `extra.args` are appended to the command line, `extra.env` is merged into the environment
+// (the cluster tests configure the Go binary with flags and the reference with variables).
+function startServer(server, mode, extra = {}) {
   checkRunnable(server);
-  const child = spawn(server.cmd, [...server.args, '--mode', mode, '--addr', '127.0.0.1:0'], {
+  const child = spawn(server.cmd, [...server.args, '--mode', mode, '--addr', '127.0.0.1:0', ...(extra.args || [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...(extra.env || {}) },
   });
   live.add(child);
   let stderr = '';
@@ -94,7 +98,9 @@ function startServer(server, mode) {
         port,
         url: `http://127.0.0.1:${port}`,
         wsUrl: `ws://127.0.0.1:${port}`,
+        pid: child.pid,
         stop,
+        kill: (sig) => { try { child.kill(sig); } catch { /* already gone */ } },
         stderr: () => stderr,
         exited,
         isAlive: () => child.exitCode === null && child.signalCode === null,
@@ -136,4 +142,4 @@ function describeEachServer(mode, fn, options = {}) {
   }
 }
 
-module.exports = { SERVERS, startServer, describeEachServer };
+module.exports = { SERVERS, startServer, describeEachServer, checkRunnable };

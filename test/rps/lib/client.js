@@ -146,9 +146,14 @@ function checkRaw(data) {
 }
 
 class Player {
-  // opts: name, token (sent in auth), or auth (sent as is, for malformed ones); transports.
-  constructor(server, { name, token, auth, transports = ['websocket'], label } = {}) {
+  // opts: name, token (sent in auth), or auth (sent as is, for malformed ones); transports;
+  // tolerateReorder: a room event whose seq is lower than one already received is recorded in
+  // player.reorders instead of being a violation (events of one room published by two nodes
+  // may arrive out of order; the contract lets a client drop the older one).
+  constructor(server, { name, token, auth, transports = ['websocket'], label, tolerateReorder = false } = {}) {
     this.label = label || name || 'player';
+    this.tolerateReorder = tolerateReorder;
+    this.reorders = [];
     this.events = []; // { name, args, data, at }
     this.cursor = new Map(); // event name -> index in events after the last one consumed
     this.waiters = new Set();
@@ -176,6 +181,12 @@ class Player {
       });
     });
     this.socket.onAny((ev, ...args) => {
+      // Connection state recovery (on in rpsio, docs/PROTOCOL.md): a kept event's last
+      // argument is its offset, as socket.io-client 4.6+ reads it; the contract is the rest.
+      if (this.socket._pid && args.length > 1 && typeof args[args.length - 1] === 'string') {
+        const offset = args.pop();
+        if (!/^[A-Za-z0-9]+-[0-9a-z]+-[0-9a-z]+$/.test(offset)) this.problem(`"${ev}" ends with ${short(offset)}, not an offset`);
+      }
       const problems = checkEvent(ev, args);
       for (const problem of problems) this.problem(problem);
       let seq;
@@ -183,7 +194,11 @@ class Player {
         ({ seq } = args[0]);
         const room = ev === 'room' ? args[0].id : args[0].roomId;
         const last = this.seqs.get(room) || 0;
-        if (seq < last) this.problem(`"${ev}" of room ${room} has seq ${seq} after ${last}`);
+        if (seq < last) {
+          const text = `"${ev}" of room ${room} has seq ${seq} after ${last}`;
+          if (this.tolerateReorder) this.reorders.push(text);
+          else this.problem(text);
+        }
         this.seqs.set(room, Math.max(seq, last));
         args = [withoutSeq(args[0])];
       }

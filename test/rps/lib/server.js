@@ -93,8 +93,17 @@ async function launch({ roundDuration = '3s', roundGap = '100ms', grace = '5s', 
     return {
       url,
       port,
+      pid: child.pid,
       isAlive,
       shutdown,
+      // Sends sig (e.g. 'SIGKILL', or 'SIGTERM' to test the drain) and resolves with the exit's
+      // { code, signal }: an exit the test caused, so not reported as a crash by shutdown().
+      async signal(sig) {
+        stopping = true;
+        if (isAlive()) child.kill(sig);
+        return exited;
+      },
+      exited,
       stderr: () => stderr,
       // GET returning the parsed JSON body; fails on a non-200 status.
       async api(p) {

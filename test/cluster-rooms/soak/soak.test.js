@@ -1,0 +1,86 @@
+'use strict';
+// The soak: SOAK_PLAYERS (default 1,000) players, half on each of 2 nodes, matched in rooms of
+// 2 (same-node and cross-node rooms alike), play for SOAK_SECONDS (default 60): most rounds
+// settled early, the others at the deadline. Then zero duplicated or missing results, every
+// acknowledged move in its result, identical results on both players' nodes, scores by the
+// reference rules, nobody disconnected, and every deadline-settled round delivered within 2 s
+// of its deadline. Runs alone (its own `node --test` after the other files; see package.json).
+//
+//   SOAK_SECONDS=600 SOAK_PLAYERS=2000 npm test   # longer, bigger
+//   SOAK_JOIN_BATCH=1                              # joins one at a time (default 50 in flight)
+const assert = require('node:assert/strict');
+const { it } = require('node:test');
+const { startCluster, waitUntil } = require('../lib/cluster');
+const { Bot, verify, percentile } = require('../lib/bot');
+
+const PLAYERS = Number(process.env.SOAK_PLAYERS || 1000);
+const SECONDS = Number(process.env.SOAK_SECONDS || 60);
+const ROUND_MS = 2000;
+const BOUND_MS = 2000;
+const BATCH = 50; // connections opened at once
+const JOIN_BATCH = Number(process.env.SOAK_JOIN_BATCH || 50); // joins in flight at once
+
+it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or missing results`, { timeout: (SECONDS + 240) * 1000 }, async (t) => {
+  assert.ok(PLAYERS >= 2 && PLAYERS % 2 === 0, 'SOAK_PLAYERS: an even number');
+  const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '30s', name: 'soak' });
+  const bots = [];
+  t.after(() => { for (const b of bots) b.close(); });
+  const t0 = Date.now();
+  for (let i = 0; i < PLAYERS; i += BATCH) {
+    const batch = [];
+    for (let k = i; k < Math.min(PLAYERS, i + BATCH); k++) {
+      const node = c.nodes[k % 2];
+      batch.push(new Bot(node, { name: `soak-${k}`, label: `soak-${k}@${node.label}` }));
+    }
+    bots.push(...batch);
+    await Promise.all(batch.map((b) => b.connected()));
+  }
+  const connectedMs = Date.now() - t0;
+  // Joins JOIN_BATCH at a time, through both nodes at once: matchmaking under contention.
+  for (let i = 0; i < bots.length; i += JOIN_BATCH) await Promise.all(bots.slice(i, i + JOIN_BATCH).map((b) => b.join(2)));
+  await waitUntil(() => bots.every((b) => b.rounds.size > 0), { timeout: 30000, what: 'every room started' }).catch(async (err) => {
+    const waiting = (await c.nodes[0].api('/api/rooms')).rooms.filter((r) => r.state === 'waiting');
+    assert.fail(`${err.message}: ${bots.filter((b) => !b.rounds.size).length} players never got a start; `
+      + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player)`);
+  });
+  const playingAt = Date.now();
+  t.diagnostic(`${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start`);
+
+  await new Promise((r) => setTimeout(r, SECONDS * 1000)); // the soak's length, not a wait for an event
+  for (const b of bots) b.stop();
+  // Everybody leaves: rooms end, so the cluster's settled count stops.
+  const leaves = await Promise.all(bots.map((b) => b.leave().catch((err) => ({ ok: false, error: { code: err.message } }))));
+  const refused = leaves.filter((a) => !a || a.ok !== true);
+  assert.deepEqual(refused, [], 'every leave acknowledged ok');
+  await waitUntil(async () => (await c.nodes[1].api('/api/rooms')).rooms.length === 0, { timeout: 15000, what: 'every room gone' });
+  const stats = await c.nodes[0].api('/api/stats');
+
+  const v = verify(bots);
+  const latencies = bots.flatMap((b) => b.latencies);
+  const reorders = bots.reduce((n, b) => n + b.reorders, 0);
+  const disconnects = bots.filter((b) => b.disconnects.length).map((b) => `${b.label}: ${b.disconnects}`);
+  const refusedCodes = {};
+  for (const b of bots) {
+    for (const r of b.rounds.values()) {
+      if (r.ack && r.ack.ok !== true) {
+        const code = (r.ack.error && r.ack.error.code) || JSON.stringify(r.ack);
+        refusedCodes[code] = (refusedCodes[code] || 0) + 1;
+      }
+    }
+  }
+  const lateAcks = JSON.stringify(refusedCodes);
+  t.diagnostic(`${v.rooms} rooms, ${v.rounds} rounds, ${v.results} results received; duplicated ${v.duplicates}, missing ${v.missing}, lost moves ${v.lostMoves}; `
+    + `roundsSettled ${stats.roundsSettled}; refused chooses ${lateAcks}; out-of-order room events ${reorders}; `
+    + `deadline→result p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms over ${latencies.length}`);
+  assert.deepEqual(v.failures, [], 'the results as counted');
+  assert.equal(v.duplicates, 0, 'duplicated results');
+  assert.equal(v.missing, 0, 'missing results');
+  assert.equal(v.rooms, PLAYERS / 2, 'rooms formed');
+  assert.ok(v.rounds >= v.rooms * (Math.floor((SECONDS * 1000) / (ROUND_MS + 300)) - 1), `${v.rounds} rounds: the rooms kept playing`);
+  // A round settled as the players were leaving may have reached nobody: at most one per room.
+  assert.ok(stats.roundsSettled >= v.rounds && stats.roundsSettled <= v.rounds + v.rooms,
+    `roundsSettled ${stats.roundsSettled} vs ${v.rounds} rounds whose result the players saw (${v.rooms} rooms)`);
+  assert.deepEqual(disconnects, [], 'nobody was disconnected');
+  assert.ok(latencies.length > 0, 'some rounds were settled at their deadline');
+  assert.ok(Math.max(...latencies) <= BOUND_MS, `every deadline-settled result within ${BOUND_MS} ms (max ${Math.max(...latencies)} ms)`);
+});
