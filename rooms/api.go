@@ -150,6 +150,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 		if i > 0 && id == want {
 			continue
 		}
+		m.preSubscribe(ctx, gameName, id, playerID, false)
 		r, st, deliver, err := m.updateDeferred(ctx, id, func(t *tx) error {
 			r := t.r
 			if r.Game != gameName || !r.Joinable() || (id != want && r.Size != size) {
@@ -166,6 +167,9 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 			}
 			return nil
 		})
+		if err != nil {
+			m.preSubscribe(ctx, gameName, id, playerID, true)
+		}
 		if errors.Is(err, errFull) || errors.Is(err, ErrRoomNotFound) {
 			continue
 		}
@@ -188,8 +192,10 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 	if err := t.finish(); err != nil {
 		return nil, nil, err
 	}
+	m.preSubscribe(ctx, gameName, r.ID, playerID, false)
 	rt := m.lockRT(r.ID)
 	if err := m.store.CreateIfNoneWaiting(ctx, r); err != nil {
+		m.preSubscribe(ctx, gameName, r.ID, playerID, true)
 		m.forget(rt)
 		rt.mu.Unlock()
 		return nil, nil, err
@@ -203,6 +209,12 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 // seated applies fn to the room of game where playerID is seated, i being
 // their seat. It fails with ErrNotInRoom if they have no seat.
 func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func(t *tx, i int) error) (*Room, game.State, error) {
+	return m.seatedSub(ctx, gameName, playerID, false, fn)
+}
+
+// seatedSub is seated; with subscribe, the player's connections here join
+// the room's channel first (preSubscribe: the change brings them back).
+func (m *Manager) seatedSub(ctx context.Context, gameName, playerID string, subscribe bool, fn func(t *tx, i int) error) (*Room, game.State, error) {
 	for range maxAttempts {
 		id, err := m.store.PlayerRoom(ctx, gameName, playerID)
 		if err != nil {
@@ -210,6 +222,9 @@ func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func
 		}
 		if id == "" {
 			return nil, nil, ErrNotInRoom
+		}
+		if subscribe {
+			m.preSubscribe(ctx, gameName, id, playerID, false)
 		}
 		r, st, err := m.update(ctx, id, func(t *tx) error {
 			i := t.r.Seat(playerID)
@@ -219,6 +234,9 @@ func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func
 			return fn(t, i)
 		})
 		if errors.Is(err, errRetry) || errors.Is(err, ErrRoomNotFound) {
+			if subscribe {
+				m.preSubscribe(ctx, gameName, id, playerID, true) // not there any more
+			}
 			continue // left or moved meanwhile: look again
 		}
 		return r, st, err
@@ -229,7 +247,7 @@ func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func
 // rejoin marks a seated player connected and subscribes them again; with
 // withRoom or view, it also sends them the room or the game's View.
 func (m *Manager) rejoin(ctx context.Context, gameName, playerID string, withRoom, view bool) (*Status, error) {
-	r, st, err := m.seated(ctx, gameName, playerID, func(t *tx, i int) error {
+	r, st, err := m.seatedSub(ctx, gameName, playerID, true, func(t *tx, i int) error {
 		t.subscribe(playerID, false)
 		t.presence(i, true)
 		if withRoom || view {

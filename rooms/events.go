@@ -104,6 +104,20 @@ type Subscriber interface {
 	Unsubscribe(ctx context.Context, game, roomID, playerID string)
 }
 
+// LocalSubscriber may be implemented by a Subscriber whose subscriptions
+// reach other processes later (through a cluster adapter). The Manager
+// calls SubscribeLocal before it stores a change that seats playerID in
+// roomID or brings them back to it, so that their connections on this
+// process are in the room's channel before another process can see them
+// seated and publish to the room; and UnsubscribeLocal if a seating was
+// not stored. Both act on this process's connections only, synchronously,
+// outside the Manager's locks; they should be quick. Subscribe still
+// follows, in order with the room's events, for the other processes.
+type LocalSubscriber interface {
+	SubscribeLocal(ctx context.Context, game, roomID, playerID string)
+	UnsubscribeLocal(ctx context.Context, game, roomID, playerID string)
+}
+
 // Status is what a (re)joining player needs to catch up.
 type Status struct {
 	Game   string

@@ -25,7 +25,8 @@ import (
 type Manager struct {
 	store  Store
 	notify Notifier
-	sub    Subscriber // nil if notify is not one
+	sub    Subscriber      // nil if notify is not one
+	lsub   LocalSubscriber // nil if notify is not one
 	clock  Clock
 	log    *slog.Logger
 	games  map[string]game.Rules
@@ -107,6 +108,7 @@ func New(opts Options) (*Manager, error) {
 		m.games[g.Name()] = g
 	}
 	m.sub, _ = o.Notifier.(Subscriber)
+	m.lsub, _ = o.Notifier.(LocalSubscriber)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if m.sweep > 0 {
 		m.mu.Lock()
@@ -507,6 +509,25 @@ func (m *Manager) updateDeferred(ctx context.Context, id string, fn func(t *tx) 
 		settled = 0 // counted by the store with the change
 	}
 	return r, t.st, func() { m.after(ctx, rt, settled) }, nil
+}
+
+// preSubscribe puts playerID's connections on this process in roomID's
+// channel before a change that seats them there is stored
+// (LocalSubscriber); unsub undoes it.
+func (m *Manager) preSubscribe(ctx context.Context, game, roomID, playerID string, unsub bool) {
+	if m.lsub == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			m.log.Error("notifier panicked", "room", roomID, "panic", p)
+		}
+	}()
+	if unsub {
+		m.lsub.UnsubscribeLocal(ctx, game, roomID, playerID)
+	} else {
+		m.lsub.SubscribeLocal(ctx, game, roomID, playerID)
+	}
 }
 
 // storeUpdate is m.store.Update, or UpdateCounting with the rounds that *t

@@ -952,3 +952,63 @@ func TestRecoveryHold(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// localRecorder is a Recorder that also records local subscriptions, with
+// whether the player was already seated in the store when they came.
+type localRecorder struct {
+	*roomstest.Recorder
+	store *rooms.MemoryStore
+	mu    sync.Mutex
+	log   []string
+}
+
+func (r *localRecorder) SubscribeLocal(ctx context.Context, game, roomID, playerID string) {
+	seated := "unseated"
+	if id, _ := r.store.PlayerRoom(ctx, game, playerID); id == roomID {
+		seated = "seated"
+	}
+	r.mu.Lock()
+	r.log = append(r.log, "+"+playerID+" "+seated)
+	r.mu.Unlock()
+}
+
+func (r *localRecorder) UnsubscribeLocal(_ context.Context, _, _, playerID string) {
+	r.mu.Lock()
+	r.log = append(r.log, "-"+playerID)
+	r.mu.Unlock()
+}
+
+// TestSubscribeLocalBeforeSeated: a joining (or returning) player's
+// connections on this process join the room's channel before the seat is
+// stored, so that events another process publishes once it sees them
+// seated cannot arrive first; a seating that fails is undone.
+func TestSubscribeLocalBeforeSeated(t *testing.T) {
+	store := rooms.NewMemoryStore()
+	rec := &localRecorder{Recorder: roomstest.NewRecorder(), store: store}
+	m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: store, Notifier: rec, Clock: roomstest.NewClock(time.Time{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	c := ctx(t)
+	st, err := m.Join(c, rps.Name, "a", "", rooms.JoinOptions{Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Join(c, rps.Name, "b", "", rooms.JoinOptions{Size: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Disconnect(c, rps.Name, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Reconnect(c, rps.Name, "a"); err != nil {
+		t.Fatal(err)
+	}
+	// c asks for the full room by id: tried, undone, then a new room.
+	if _, err := m.Join(c, rps.Name, "c", "", rooms.JoinOptions{RoomID: st.RoomID, Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	equal(t, "local subscriptions", rec.log, []string{"+a unseated", "+b unseated", "+a seated", "+c unseated", "-c", "+c unseated"})
+}

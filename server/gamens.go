@@ -70,6 +70,12 @@ type gameNotifier struct {
 	nsp map[string]*socketio.Namespace // game name -> namespace
 }
 
+var (
+	_ rooms.Notifier        = (*gameNotifier)(nil)
+	_ rooms.Subscriber      = (*gameNotifier)(nil)
+	_ rooms.LocalSubscriber = (*gameNotifier)(nil)
+)
+
 // Publish implements rooms.Notifier.
 func (n *gameNotifier) Publish(_ context.Context, ev rooms.Event) {
 	nsp := n.nsp[ev.Game]
@@ -91,6 +97,23 @@ func (n *gameNotifier) Subscribe(ctx context.Context, gameName, roomID, playerID
 		if err := nsp.In(playerChannel(playerID)).SocketsJoin(ctx, rooms.Channel(roomID)); err != nil {
 			n.log.Error("subscribe failed", "game", gameName, "room", roomID, "player", playerID, "err", err)
 		}
+	}
+}
+
+// SubscribeLocal implements rooms.LocalSubscriber: the player's sockets on
+// this node join the room's channel at once, before the seat is stored, so
+// that no event another node publishes to the room once it sees them
+// seated can arrive before they are in it.
+func (n *gameNotifier) SubscribeLocal(ctx context.Context, gameName, roomID, playerID string) {
+	if nsp := n.nsp[gameName]; nsp != nil {
+		_ = nsp.In(playerChannel(playerID)).Local().SocketsJoin(ctx, rooms.Channel(roomID))
+	}
+}
+
+// UnsubscribeLocal implements rooms.LocalSubscriber.
+func (n *gameNotifier) UnsubscribeLocal(ctx context.Context, gameName, roomID, playerID string) {
+	if nsp := n.nsp[gameName]; nsp != nil {
+		_ = nsp.In(playerChannel(playerID)).Local().SocketsLeave(ctx, rooms.Channel(roomID))
 	}
 }
 
