@@ -150,7 +150,9 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 		if i > 0 && id == want {
 			continue
 		}
-		m.preSubscribe(ctx, gameName, id, playerID, false)
+		// (No preSubscribe: in a room that waits, other joiners race us; a
+		// loser in the channel meanwhile would get the winner's events. The
+		// room's next events are ours, and our Subscribe goes first.)
 		r, st, deliver, err := m.updateDeferred(ctx, id, func(t *tx) error {
 			r := t.r
 			if r.Game != gameName || !r.Joinable() || (id != want && r.Size != size) {
@@ -167,9 +169,6 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 			}
 			return nil
 		})
-		if err != nil {
-			m.preSubscribe(ctx, gameName, id, playerID, true)
-		}
 		if errors.Is(err, errFull) || errors.Is(err, ErrRoomNotFound) {
 			continue
 		}
@@ -192,6 +191,9 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 	if err := t.finish(); err != nil {
 		return nil, nil, err
 	}
+	// A new room: nobody knows it yet, so the channel carries nothing else
+	// until it is stored; from then on a joiner on another node may fill it
+	// and publish at once.
 	m.preSubscribe(ctx, gameName, r.ID, playerID, false)
 	rt := m.lockRT(r.ID)
 	if err := m.store.CreateIfNoneWaiting(ctx, r); err != nil {

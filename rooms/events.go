@@ -106,11 +106,11 @@ type Subscriber interface {
 
 // LocalSubscriber may be implemented by a Subscriber whose subscriptions
 // reach other processes later (through a cluster adapter). The Manager
-// calls SubscribeLocal before it stores a change that seats playerID in
-// roomID or brings them back to it, so that their connections on this
-// process are in the room's channel before another process can see them
-// seated and publish to the room; and UnsubscribeLocal if a seating was
-// not stored. Both act on this process's connections only, synchronously,
+// calls SubscribeLocal before it stores a new room for playerID, or brings
+// them back to their room, so that their connections on this process are
+// in the room's channel before another process can see them there and
+// publish to the room (a joiner on another node fills the new room at
+// once); and UnsubscribeLocal if the new room was not stored. Both act on this process's connections only, synchronously,
 // outside the Manager's locks; they should be quick. Subscribe still
 // follows, in order with the room's events, for the other processes.
 type LocalSubscriber interface {

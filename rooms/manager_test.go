@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -978,14 +979,29 @@ func (r *localRecorder) UnsubscribeLocal(_ context.Context, _, _, playerID strin
 	r.mu.Unlock()
 }
 
-// TestSubscribeLocalBeforeSeated: a joining (or returning) player's
-// connections on this process join the room's channel before the seat is
-// stored, so that events another process publishes once it sees them
-// seated cannot arrive first; a seating that fails is undone.
+// refusingStore refuses one CreateIfNoneWaiting when refuse is set.
+type refusingStore struct {
+	*rooms.MemoryStore
+	refuse *atomic.Bool
+}
+
+func (s *refusingStore) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
+	if s.refuse.Swap(false) {
+		return rooms.ErrWaitingRoom
+	}
+	return s.MemoryStore.CreateIfNoneWaiting(ctx, r)
+}
+
+// TestSubscribeLocalBeforeSeated: the connections on this process of a
+// player who opens a room (or comes back to theirs) join the room's channel
+// before it is stored, so that events another process publishes once it
+// sees them there cannot arrive first. A player who fills a waiting room
+// is subscribed with the room's events, as before.
 func TestSubscribeLocalBeforeSeated(t *testing.T) {
 	store := rooms.NewMemoryStore()
 	rec := &localRecorder{Recorder: roomstest.NewRecorder(), store: store}
-	m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: store, Notifier: rec, Clock: roomstest.NewClock(time.Time{})})
+	var refuse atomic.Bool
+	m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: &refusingStore{store, &refuse}, Notifier: rec, Clock: roomstest.NewClock(time.Time{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1004,11 +1020,18 @@ func TestSubscribeLocalBeforeSeated(t *testing.T) {
 	if _, err := m.Reconnect(c, rps.Name, "a"); err != nil {
 		t.Fatal(err)
 	}
-	// c asks for the full room by id: tried, undone, then a new room.
+	// c asks for the full room by id (not subscribed: others may be racing
+	// for a waiting room), then opens a new room.
 	if _, err := m.Join(c, rps.Name, "c", "", rooms.JoinOptions{RoomID: st.RoomID, Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	// d's new room is refused once (as when another node opened one just
+	// before): undone, then d tries again.
+	refuse.Store(true)
+	if _, err := m.Join(c, rps.Name, "d", "", rooms.JoinOptions{Size: 4}); err != nil {
 		t.Fatal(err)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	equal(t, "local subscriptions", rec.log, []string{"+a unseated", "+b unseated", "+a seated", "+c unseated", "-c", "+c unseated"})
+	equal(t, "local subscriptions", rec.log, []string{"+a unseated", "+a seated", "+c unseated", "+d unseated", "-d", "+d unseated"})
 }
