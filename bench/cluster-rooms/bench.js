@@ -424,13 +424,18 @@ async function waitHttp(url, ms) {
   }
 }
 
-function spawnLogged(cmd, args, name) {
+// Spawns a process, keeps the tail of its output, and all of it in `logFile` if given.
+function spawnLogged(cmd, args, name, logFile) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let tail = '';
+  const log = logFile ? fs.createWriteStream(logFile) : null;
   for (const s of [child.stdout, child.stderr]) {
     s.setEncoding('utf8');
-    s.on('data', (c) => { tail = (tail + c).slice(-8192); });
+    s.on('data', (c) => {
+      tail = (tail + c).slice(-8192);
+      if (log) log.write(c);
+    });
   }
   child.exited = new Promise((r) => child.once('exit', (code, signal) => { children.delete(child); r({ code, signal }); }));
   child.tail = () => tail;
@@ -464,7 +469,8 @@ async function startNode(o, { redis, prefix, roundDuration, roundGap }) {
   const args = ['--addr', `127.0.0.1:${port}`, '--round-duration', `${roundDuration}ms`, '--round-gap', `${roundGap}ms`,
     '--reconnect-grace', '60s', '--token-secret', 'bench', '--log-level', 'warn'];
   if (redis) args.push('--redis-url', redis.url, '--redis-prefix', prefix);
-  const child = spawnLogged(o.bin, args, `rpsio:${port}`);
+  fs.mkdirSync(path.join(TMP, 'logs'), { recursive: true });
+  const child = spawnLogged(o.bin, args, `rpsio:${port}`, path.join(TMP, 'logs', `node-${port}.log`));
   try {
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 15000);
   } catch (err) {
@@ -475,6 +481,7 @@ async function startNode(o, { redis, prefix, roundDuration, roundGap }) {
   return { child, port, url: `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, http: `http://127.0.0.1:${port}` };
 }
 
+// Stops a node; its log (warnings and errors) stays in TMP/logs/node-PORT.log.
 async function stopNode(n) {
   if (n.child.exitCode !== null || n.child.signalCode !== null) return;
   n.child.kill('SIGTERM');

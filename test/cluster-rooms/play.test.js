@@ -161,3 +161,25 @@ it('concurrent joins through two nodes pair up exactly; lobby and stats are clus
   }
   for (const p of players) p.assertClean();
 });
+
+it('a burst of 200 joins through two nodes: every join answered ok, 100 full rooms', async (t) => {
+  const c = await startCluster(t, { nodes: 2, roundDuration: '60s', roundGap: '200ms', grace: '10s' });
+  const N = 200;
+  const players = [];
+  for (let i = 0; i < N; i += 50) {
+    players.push(...await Promise.all(Array.from({ length: Math.min(50, N - i) }, (_, k) => c.connect(c.nodes[(i + k) % 2], {
+      name: `burst-${i + k}`, label: `burst-${i + k}@node${(i + k) % 2}`,
+    }))));
+  }
+  const acks = await Promise.all(players.map((p) => p.join(2)));
+  const refused = acks.map((a, i) => (a && a.ok === true ? null : `${players[i].label}: ${JSON.stringify(a)}`)).filter(Boolean);
+  assert.equal(refused.length, 0, `${refused.length} of ${N} joins refused, e.g.\n  ${refused.slice(0, 3).join('\n  ')}`);
+  await waitUntil(async () => {
+    const rooms = (await c.nodes[1].api('/api/rooms')).rooms;
+    return rooms.length === N / 2 && rooms.every((r) => r.state === 'playing' && r.players === 2);
+  }, { timeout: 10000, what: `${N / 2} full rooms` }).catch(async (err) => {
+    const rooms = (await c.nodes[1].api('/api/rooms')).rooms;
+    assert.fail(`${err.message}: ${rooms.length} rooms, ${rooms.filter((r) => r.state === 'waiting').length} waiting`);
+  });
+  for (const p of players) p.assertClean();
+});

@@ -62,6 +62,16 @@ async function outage(t, { stop, start, what, strictMoves }) {
   // Back: the overdue round is settled once, with a's move, and play resumes.
   await start(c.redis);
   const upAt = Date.now();
+  // Every player must get the overdue round's result, whichever node settles it and whenever
+  // each node's subscription to Redis comes back.
+  const got = await Promise.all([a, b].map((p) => p.nextEntry('result', (r) => r.round === 1, { timeout: RECOVER_MS }).then(() => null, () => p.label)));
+  const without = got.filter(Boolean);
+  if (without.length) {
+    const seen = [a, b].map((p) => `${p.label}: ${p.all('result').map((r) => `round ${r.round}`).join(', ') || 'no result'}; events after the restart: `
+      + `${p.events.filter((e) => e.at >= upAt).map((e) => `${e.name}${e.data && e.data.round ? ` ${e.data.round}` : ''}`).join(', ')}`);
+    assert.fail(`${what}: ${without.join(', ')} never got round 1's result (settled after Redis came back):\n  ${seen.join('\n  ')}`);
+  }
+  for (const p of [a, b]) p.cursor.delete('result');
   const r1 = await resultOf([a, b], 1, { timeout: RECOVER_MS });
   if (strictMoves) {
     assert.deepEqual(r1.result.moves, { [a.id]: 'rock', [b.id]: null }, `${what}: a's move kept, b's refused choice not half-written`);

@@ -48,10 +48,20 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
 
   await new Promise((r) => setTimeout(r, SECONDS * 1000)); // the soak's length, not a wait for an event
   for (const b of bots) b.stop();
-  // Everybody leaves: rooms end, so the cluster's settled count stops.
-  const leaves = await Promise.all(bots.map((b) => b.leave().catch((err) => ({ ok: false, error: { code: err.message } }))));
+  // Everybody leaves: rooms end, so the cluster's settled count stops. "unavailable" means
+  // "try again later" (the contract): a burst of 1,000 leaves may meet it; retry as a client would.
+  let leaveRetries = 0;
+  const leaveOnce = (b) => b.leave().catch((err) => ({ ok: false, error: { code: 'no_ack', message: err.message } }));
+  const leaves = await Promise.all(bots.map(async (b) => {
+    for (let attempt = 0; ; attempt++) {
+      const ack = await leaveOnce(b);
+      if (!ack || ack.ok === true || ack.error.code !== 'unavailable' || attempt === 20) return ack;
+      leaveRetries++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }));
   const refused = leaves.filter((a) => !a || a.ok !== true);
-  assert.deepEqual(refused, [], 'every leave acknowledged ok');
+  assert.deepEqual(refused.slice(0, 3), [], `${refused.length} leaves refused (first 3 shown)`);
   await waitUntil(async () => (await c.nodes[1].api('/api/rooms')).rooms.length === 0, { timeout: 15000, what: 'every room gone' });
   const stats = await c.nodes[0].api('/api/stats');
 
@@ -70,7 +80,7 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   }
   const lateAcks = JSON.stringify(refusedCodes);
   t.diagnostic(`${v.rooms} rooms, ${v.rounds} rounds, ${v.results} results received; duplicated ${v.duplicates}, missing ${v.missing}, lost moves ${v.lostMoves}; `
-    + `roundsSettled ${stats.roundsSettled}; refused chooses ${lateAcks}; out-of-order room events ${reorders}; `
+    + `roundsSettled ${stats.roundsSettled}; refused chooses ${lateAcks}; leaves retried after "unavailable" ${leaveRetries}; out-of-order room events ${reorders}; `
     + `deadline→result p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms over ${latencies.length}`);
   assert.deepEqual(v.failures, [], 'the results as counted');
   assert.equal(v.duplicates, 0, 'duplicated results');
