@@ -13,6 +13,11 @@
 // Requests to the other nodes time out after 2 s, as the Node twin's
 // requestsTimeout.
 //
+// --ping-interval and --ping-timeout set the heartbeat (default the test
+// contract's 300ms / 200ms; bench/cluster runs it with production values,
+// as it does the Node twin). --pprof-addr serves net/http/pprof on another
+// address, for profiling it under a benchmark's load.
+//
 // It prints "listening <port>" on stdout once it accepts connections.
 package main
 
@@ -25,6 +30,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"sort"
@@ -45,8 +51,19 @@ func main() {
 	name := flag.String("name", "go", "this node's name, the answer to whoami")
 	prefix := flag.String("redis-prefix", "socket.io", "channel prefix (Node's key / channelPrefix)")
 	sharded := flag.Bool("redis-sharded", false, "sharded Pub/Sub (createShardedAdapter's format)")
+	pingInterval := flag.Duration("ping-interval", 300*time.Millisecond, "Engine.IO ping interval (the test contract's by default)")
+	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "Engine.IO ping timeout (the test contract's by default)")
+	pprofAddr := flag.String("pprof-addr", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off by default")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *pingInterval <= 0 || *pingTimeout <= 0 {
+		fmt.Fprintln(os.Stderr, "--ping-interval and --ping-timeout must be positive")
+		os.Exit(2)
+	}
+	hb := heartbeat{interval: *pingInterval, timeout: *pingTimeout}
+	if *pprofAddr != "" {
+		servePprof(*pprofAddr)
+	}
 
 	var handler http.Handler
 	var shutdown func(context.Context) error
@@ -54,8 +71,8 @@ func main() {
 	case "engine":
 		var eng *engineio.Server
 		eng = engineio.NewServer(engineio.Options{
-			PingInterval: 300 * time.Millisecond,
-			PingTimeout:  200 * time.Millisecond,
+			PingInterval: hb.interval,
+			PingTimeout:  hb.timeout,
 			MaxPayload:   1_000_000,
 			CORS:         &engineio.CORS{Origins: []string{"*"}},
 			Logger:       log,
@@ -81,7 +98,7 @@ func main() {
 				Logger:          log,
 			}).Adapter
 		}
-		srv := NewSocketServer(log, adapter, *name)
+		srv := NewSocketServer(log, adapter, *name, hb)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := srv.Run(ctx)
 		cancel()
@@ -136,12 +153,33 @@ func (e echo) OnClose(string)              {}
 // does on the Node twin.
 const requestsTimeout = 2 * time.Second
 
+// heartbeat is the Engine.IO ping interval and timeout.
+type heartbeat struct{ interval, timeout time.Duration }
+
+// servePprof serves the profiling endpoints on their own listener, never on
+// the Socket.IO one.
+func servePprof(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "--pprof-addr:", err)
+		os.Exit(2)
+	}
+	fmt.Fprintf(os.Stderr, "pprof on http://%s/debug/pprof/\n", ln.Addr())
+	go func() { _ = (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
+}
+
 // NewSocketServer builds the socket-mode server; adapter nil means one
 // node in memory. name answers "whoami".
-func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string) *socketio.Server {
+func NewSocketServer(log *slog.Logger, adapter func(*socketio.Namespace) socketio.Adapter, name string, hb heartbeat) *socketio.Server {
 	srv := socketio.NewServer(socketio.Options{
-		PingInterval:   300 * time.Millisecond,
-		PingTimeout:    200 * time.Millisecond,
+		PingInterval:   hb.interval,
+		PingTimeout:    hb.timeout,
 		MaxPayload:     1_000_000,
 		ConnectTimeout: time.Second,
 		CORS:           &engineio.CORS{Origins: []string{"*"}},
