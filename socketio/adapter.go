@@ -286,21 +286,44 @@ func (a *InMemoryAdapter) LocalSockets(opts BroadcastOptions) []*Socket {
 }
 
 // Broadcast implements Adapter: the packet is encoded once and queued on
-// each selected connection without waiting for any of them.
+// each selected connection without waiting for any of them. It is not
+// encoded at all when no local socket is selected (a multi-node adapter's
+// node that only forwards a broadcast to the others), so an argument that
+// cannot be encoded is reported only where the packet has a recipient.
 func (a *InMemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
+	socks := a.LocalSockets(opts)
+	if len(socks) == 0 {
+		return nil
+	}
 	text, atts, err := parser.Encode(p)
 	if err != nil {
 		return err
 	}
+	sendEncoded(socks, text, atts, opts.Flags.Volatile)
+	return nil
+}
+
+// BroadcastEncoded sends an EVENT packet that is already encoded (text and
+// attachments, as parser.Encode returns them) to the selected local
+// sockets, as Broadcast does. A multi-node adapter uses it to deliver what
+// another node published without decoding it into Go values first. text
+// and attachments are kept by the connections' queues: the caller must not
+// change them afterwards.
+func (a *InMemoryAdapter) BroadcastEncoded(text []byte, attachments [][]byte, opts BroadcastOptions) {
+	if socks := a.LocalSockets(opts); len(socks) > 0 {
+		sendEncoded(socks, text, attachments, opts.Flags.Volatile)
+	}
+}
+
+func sendEncoded(socks []*Socket, text []byte, atts [][]byte, volatile bool) {
 	packets := enginePackets(text, atts)
-	for _, s := range a.LocalSockets(opts) {
-		if opts.Flags.Volatile {
+	for _, s := range socks {
+		if volatile {
 			s.conn.eio.SendVolatile(packets...)
 		} else {
 			_ = s.conn.eio.Send(packets...)
 		}
 	}
-	return nil
 }
 
 // FetchSockets implements Adapter.

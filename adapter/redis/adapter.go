@@ -50,6 +50,13 @@ type nspAdapter struct {
 	ackRequests map[string]*ackPending
 
 	sh *shardedState // sharded dynamic modes only
+
+	// chMu guards the caches of broadcast.go: the last room channel
+	// published to, and the names of the rooms received.
+	chMu            sync.Mutex
+	lastRoom        string
+	lastRoomChannel string
+	roomNames       map[string]string
 }
 
 // pending is a request waiting for the other nodes' answers.
@@ -75,6 +82,7 @@ func newNspAdapter(c *Cluster, n *socketio.Namespace) *nspAdapter {
 		name:            n.Name(),
 		requests:        map[string]*pending{},
 		ackRequests:     map[string]*ackPending{},
+		roomNames:       map[string]string{},
 	}
 	p := c.opts.Prefix
 	a.channel = p + "#" + a.name + "#"
@@ -162,20 +170,7 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 	if a.c.opts.Sharded {
 		return a.publishSharded(shBroadcast, a.broadcastData(p, opts, ""))
 	}
-	rooms := unique(opts.Rooms)
-	msg, err := notepack.Marshal([]any{
-		a.uid,
-		notepack.Map{{Key: "type", Value: int(parser.Event)}, {Key: "data", Value: p.Data}, {Key: "nsp", Value: a.name}},
-		notepack.Map{{Key: "rooms", Value: rooms}, {Key: "except", Value: unique(opts.Except)}, {Key: "flags", Value: flagsMap(opts.Flags, true)}},
-	})
-	if err != nil {
-		return fmt.Errorf("redis adapter: encoding a broadcast: %w", err)
-	}
-	channel := a.channel
-	if len(rooms) == 1 {
-		channel += rooms[0] + "#"
-	}
-	return a.c.publish(pubBroadcast, channel, msg)
+	return a.publishClassicBroadcast(p, opts)
 }
 
 // onBroadcastMessage handles a message on P#N# or P#N#ROOM#.
@@ -198,42 +193,6 @@ func (a *nspAdapter) onBroadcastMessage(m *goredis.Message) {
 
 func (a *nspAdapter) hasRoom(room string) bool {
 	return a.InMemoryAdapter.HasRoom(room)
-}
-
-// handleBroadcast decodes [uid, packet, opts] and delivers it locally.
-func (a *nspAdapter) handleBroadcast(b []byte) error {
-	v, err := notepack.Unmarshal(b)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errMalformed, err)
-	}
-	arr, ok := v.([]any)
-	if !ok || len(arr) < 3 {
-		return malformed("broadcast: not [uid, packet, opts]")
-	}
-	if uid, _ := arr[0].(string); uid == a.uid {
-		return nil // our own
-	}
-	pm, ok := arr[1].(map[string]any)
-	if !ok {
-		return malformed("broadcast: packet is not an object")
-	}
-	nsp, ok := pm["nsp"]
-	if !ok || nsp == nil {
-		nsp = "/"
-	}
-	if nsp != a.name {
-		return nil
-	}
-	p, err := a.eventPacket(pm)
-	if err != nil {
-		return err
-	}
-	opts, err := wireOptions(arr[2])
-	if err != nil {
-		return err
-	}
-	opts.Flags.Timeout = 0
-	return a.InMemoryAdapter.Broadcast(p, opts)
 }
 
 // eventPacket reads {type, data} into an EVENT for the local sockets.

@@ -162,6 +162,9 @@ type pubItem struct {
 	queued  int64 // when publish queued it: nanoseconds since Cluster.epoch
 	sharded bool
 	kind    pubKind
+	// buf, when set, holds payload and goes back to payloadPool once the
+	// message is published or dropped.
+	buf *[]byte
 }
 
 // pubKind is what a published message is, for Metrics.ObservePublish.
@@ -587,17 +590,30 @@ func (c *Cluster) route(m *goredis.Message) {
 
 // publish queues a message without waiting.
 func (c *Cluster) publish(kind pubKind, channel string, payload []byte) error {
+	return c.enqueue(pubItem{channel: channel, payload: payload, kind: kind})
+}
+
+// publishPooled queues the message in *buf, a payloadPool buffer, which
+// goes back to the pool once published or dropped.
+func (c *Cluster) publishPooled(kind pubKind, channel string, buf *[]byte) error {
+	return c.enqueue(pubItem{channel: channel, payload: *buf, kind: kind, buf: buf})
+}
+
+func (c *Cluster) enqueue(it pubItem) error {
 	c.mu.Lock()
 	r := c.run
 	c.mu.Unlock()
 	if r == nil {
 		c.publishDropped.Add(1)
+		releasePayload(it.buf)
 		return ErrNotRunning
 	}
+	it.queued, it.sharded = int64(time.Since(c.epoch)), c.opts.Sharded
 	select {
-	case r.pubq <- pubItem{channel: channel, payload: payload, queued: int64(time.Since(c.epoch)), sharded: c.opts.Sharded, kind: kind}:
+	case r.pubq <- it:
 		return nil
 	default:
+		releasePayload(it.buf)
 		c.publishDropped.Add(1)
 		if !r.dropLogged.Swap(true) {
 			c.log.Warn("redis adapter: publish queue full, dropping messages (counted in Stats.PublishDropped)",
@@ -655,6 +671,7 @@ func (c *Cluster) writer(r *runState) {
 // flush publishes batch, retrying after connection errors (the queue
 // fills meanwhile, and then drops) until it goes through or the run ends.
 func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
+	defer releaseBatch(batch) // published or given up: Redis is done with the payloads
 	backoff := 50 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
@@ -722,6 +739,13 @@ func (c *Cluster) observePublish(batch []pubItem, err error) {
 		if n[k] > 0 {
 			c.metrics.ObservePublish(pubKindNames[k], n[k], time.Duration(now-first[k]), err)
 		}
+	}
+}
+
+func releaseBatch(batch []pubItem) {
+	for i := range batch {
+		releasePayload(batch[i].buf)
+		batch[i].buf, batch[i].payload = nil, nil
 	}
 }
 
