@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpsio/rpsio/socketio/engineio"
 	"github.com/rpsio/rpsio/socketio/parser"
 )
 
@@ -299,29 +300,49 @@ func (a *InMemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) err
 	if err != nil {
 		return err
 	}
-	sendEncoded(socks, text, atts, opts.Flags.Volatile)
+	sendEncoded(socks, []EncodedPacket{{Text: text, Attachments: atts}}, opts.Flags.Volatile)
 	return nil
 }
 
-// BroadcastEncoded sends an EVENT packet that is already encoded (text and
-// attachments, as parser.Encode returns them) to the selected local
-// sockets, as Broadcast does. A multi-node adapter uses it to deliver what
-// another node published without decoding it into Go values first. text
-// and attachments are kept by the connections' queues: the caller must not
-// change them afterwards.
-func (a *InMemoryAdapter) BroadcastEncoded(text []byte, attachments [][]byte, opts BroadcastOptions) {
+// EncodedPacket is a packet as parser.Encode returns it: its text and its
+// binary attachments.
+type EncodedPacket struct {
+	Text        []byte
+	Attachments [][]byte
+}
+
+// BroadcastEncoded sends EVENT packets that are already encoded to the
+// selected local sockets, as Broadcast does, together and in order (one
+// Send per socket, so that they can leave in one write). A multi-node
+// adapter uses it to deliver what other nodes published without decoding
+// it into Go values first. The packets' bytes are kept by the
+// connections' queues: the caller must not change them afterwards.
+func (a *InMemoryAdapter) BroadcastEncoded(opts BroadcastOptions, packets ...EncodedPacket) {
+	if len(packets) == 0 {
+		return
+	}
 	if socks := a.LocalSockets(opts); len(socks) > 0 {
-		sendEncoded(socks, text, attachments, opts.Flags.Volatile)
+		sendEncoded(socks, packets, opts.Flags.Volatile)
 	}
 }
 
-func sendEncoded(socks []*Socket, text []byte, atts [][]byte, volatile bool) {
-	packets := enginePackets(text, atts)
+func sendEncoded(socks []*Socket, packets []EncodedPacket, volatile bool) {
+	n := 0
+	for _, p := range packets {
+		n += 1 + len(p.Attachments)
+	}
+	eps := make([]engineio.Packet, 0, n)
+	for _, p := range packets {
+		eps = append(eps, engineio.Packet{Type: engineio.Message, Data: p.Text})
+		for _, a := range p.Attachments {
+			eps = append(eps, engineio.Packet{Type: engineio.Message, Data: a, Binary: true})
+		}
+	}
 	for _, s := range socks {
 		if volatile {
-			s.conn.eio.SendVolatile(packets...)
+			s.conn.eio.SendVolatile(eps...)
 		} else {
-			_ = s.conn.eio.Send(packets...)
+			_ = s.conn.eio.Send(eps...)
 		}
 	}
 }

@@ -113,6 +113,7 @@ func (a *nspAdapter) Run(ctx context.Context) error {
 	if a.c.opts.Sharded {
 		return a.runSharded(ctx)
 	}
+	a.c.setSkip(a.channel+"*", a.notForUs)
 	if err := a.c.subscribe(ctx, []string{"p:" + a.channel + "*"}, a.onBroadcastMessage); err != nil {
 		return err
 	}
@@ -139,6 +140,7 @@ func (a *nspAdapter) Close(ctx context.Context) error {
 		a.stopSharded()
 		a.c.unsubscribe(ctx, a.shardedKeys())
 	} else {
+		a.c.setSkip(a.channel+"*", nil)
 		a.c.unsubscribe(ctx, []string{"p:" + a.channel + "*", "c:" + a.reqChannel, "c:" + a.respChannel, "c:" + a.specificResp})
 	}
 	return a.c.release(ctx)
@@ -175,20 +177,29 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 
 // onBroadcastMessage handles a message on P#N# or P#N#ROOM#.
 func (a *nspAdapter) onBroadcastMessage(m *goredis.Message) {
-	rest, ok := strings.CutPrefix(m.Channel, a.channel)
-	if !ok {
+	if a.notForUs(m) {
 		return
 	}
-	room := ""
-	if rest != "" {
-		room = rest[:len(rest)-1] // Node drops the last character
-	}
-	if room != "" && !a.hasRoom(room) {
-		return // no local socket in the room: not even decoded, as in Node
-	}
-	if err := a.handleBroadcast(bytesOf(m.Payload)); err != nil {
+	if err := a.receiveBroadcast(bytesOf(m.Payload)); err != nil {
 		a.malformed(err, m.Channel)
 	}
+}
+
+// notForUs: a message on P#N#ROOM# while no local socket is in ROOM (not
+// even decoded, as in Node), or on a channel that is not the namespace's.
+// The reader asks it too, so that such messages (a node's own broadcasts
+// to rooms elsewhere come back to it; in classic mode every node gets
+// every room's) never reach the dispatcher.
+func (a *nspAdapter) notForUs(m *goredis.Message) bool {
+	rest, ok := strings.CutPrefix(m.Channel, a.channel)
+	if !ok {
+		return true
+	}
+	if rest == "" {
+		return false
+	}
+	room := rest[:len(rest)-1] // Node drops the last character
+	return room != "" && !a.hasRoom(room)
 }
 
 func (a *nspAdapter) hasRoom(room string) bool {

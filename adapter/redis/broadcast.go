@@ -140,7 +140,8 @@ func (a *nspAdapter) roomChannelName(room string) string {
 	return a.lastRoomChannel
 }
 
-// handleBroadcast decodes [uid, packet, opts] and delivers it locally.
+// handleBroadcast decodes [uid, packet, opts] and delivers it locally at
+// once.
 func (a *nspAdapter) handleBroadcast(b []byte) error {
 	var rooms, except [4]string // on the stack: the usual one room
 	in, opts, err := a.decodeBroadcast(b, rooms[:0], except[:0])
@@ -150,8 +151,79 @@ func (a *nspAdapter) handleBroadcast(b []byte) error {
 	if in.packet != nil {
 		return a.InMemoryAdapter.Broadcast(in.packet, opts)
 	}
-	a.InMemoryAdapter.BroadcastEncoded(in.text, in.atts, opts)
+	a.InMemoryAdapter.BroadcastEncoded(opts, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
 	return nil
+}
+
+// receiveBroadcast is handleBroadcast for the dispatcher: consecutive
+// broadcasts to the same local sockets are handed over together (see
+// deliveryGroup).
+func (a *nspAdapter) receiveBroadcast(b []byte) error {
+	var rooms, except [4]string
+	in, opts, err := a.decodeBroadcast(b, rooms[:0], except[:0])
+	if err != nil || in.skip {
+		return err
+	}
+	g := &a.c.group
+	if in.packet != nil || opts.Flags.Volatile {
+		// The generic path, and volatile packets (each dropped or not on
+		// its own), go at once, after what came before.
+		a.c.flushGroup()
+		if in.packet != nil {
+			return a.InMemoryAdapter.Broadcast(in.packet, opts)
+		}
+		a.InMemoryAdapter.BroadcastEncoded(opts, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
+		return nil
+	}
+	if len(g.packets) > 0 && !g.takes(a, opts) {
+		a.c.flushGroup()
+	}
+	if len(g.packets) == 0 {
+		g.a = a
+		g.rooms = append(g.rooms[:0], opts.Rooms...)
+		g.except = append(g.except[:0], opts.Except...)
+	}
+	g.packets = append(g.packets, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
+	return nil
+}
+
+// deliveryGroup holds broadcasts received from other nodes for the same
+// local sockets (same namespace, rooms and except), not yet handed over.
+// The dispatcher hands them over together, in one BroadcastEncoded (one
+// Send per socket, and so one write where the transport coalesces), when
+// its receive queue is empty, before it handles any other message, and at
+// maxGroup: a broadcast waits only for those that had already arrived
+// behind it, and the order of everything the subscriber connection
+// carries is kept. Only the dispatcher goroutine touches it.
+type deliveryGroup struct {
+	a             *nspAdapter
+	rooms, except []string
+	packets       []socketio.EncodedPacket
+}
+
+// maxGroup bounds the broadcasts handed over together.
+const maxGroup = 64
+
+func (g *deliveryGroup) takes(a *nspAdapter, opts socketio.BroadcastOptions) bool {
+	return g.a == a && len(g.packets) < maxGroup && slices.Equal(g.rooms, opts.Rooms) && slices.Equal(g.except, opts.Except)
+}
+
+// flushGroup hands the group over to its sockets.
+func (c *Cluster) flushGroup() {
+	g := &c.group
+	if len(g.packets) == 0 {
+		return
+	}
+	defer func() {
+		clear(g.packets)
+		g.packets, g.a = g.packets[:0], nil
+		if p := recover(); p != nil {
+			c.malformed.Add(1)
+			c.metrics.Dropped("malformed")
+			c.log.Error("redis adapter: delivering broadcasts panicked; dropped", "panic", p)
+		}
+	}()
+	g.a.InMemoryAdapter.BroadcastEncoded(socketio.BroadcastOptions{Rooms: g.rooms, Except: g.except}, g.packets...)
 }
 
 // inbound is a broadcast from another node, ready for the local sockets:

@@ -95,6 +95,46 @@ type Cluster struct {
 	routes  map[string]func(*goredis.Message) // "c:chan", "p:pattern", "s:chan"
 	subs    map[string]struct{}               // the same keys: what the subscriber holds
 	waiters map[string][]chan struct{}        // subscription confirmations awaited
+
+	// group: broadcasts received and not yet handed to the local sockets
+	// (broadcast.go); the dispatcher goroutine's alone.
+	group deliveryGroup
+	// skips: per pattern, which of its messages the reader drops before
+	// the receive queue (copied on write, read without a lock).
+	skips  atomic.Pointer[map[string]func(*goredis.Message) bool]
+	skipMu sync.Mutex // serialises the writers of skips
+}
+
+// setSkip makes the reader drop the messages of pattern for which skip
+// returns true (nil: none); skip must be safe to call from the reader.
+func (c *Cluster) setSkip(pattern string, skip func(*goredis.Message) bool) {
+	c.skipMu.Lock()
+	defer c.skipMu.Unlock()
+	m := map[string]func(*goredis.Message) bool{}
+	if old := c.skips.Load(); old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	if skip == nil {
+		delete(m, pattern)
+	} else {
+		m[pattern] = skip
+	}
+	c.skips.Store(&m)
+}
+
+// skipped tells whether the reader drops m.
+func (c *Cluster) skipped(m *goredis.Message) bool {
+	if m.Pattern == "" {
+		return false
+	}
+	skips := c.skips.Load()
+	if skips == nil {
+		return false
+	}
+	f := (*skips)[m.Pattern]
+	return f != nil && f(m)
 }
 
 // New returns a Cluster on client, which the caller keeps and closes after
@@ -517,6 +557,9 @@ func (c *Cluster) reader(r *runState) {
 			c.confirm(m.Kind, m.Channel)
 		case *goredis.Message:
 			c.received.Add(1)
+			if c.skipped(m) {
+				continue // nothing to do with it: no hand-over to the dispatcher
+			}
 			select {
 			case r.recvq <- m:
 			default:
@@ -552,12 +595,16 @@ func (c *Cluster) dispatcher(r *runState) {
 	for {
 		select {
 		case <-r.stop:
+			c.flushGroup()
 			return
 		case m := <-r.recvq:
 			if len(r.recvq) == 0 {
 				r.recvDropLogged.Store(false)
 			}
 			c.route(m)
+			if len(r.recvq) == 0 {
+				c.flushGroup() // nothing more has arrived: hand over what waits
+			}
 		}
 	}
 }
@@ -577,6 +624,11 @@ func (c *Cluster) route(m *goredis.Message) {
 	c.mu.Unlock()
 	if h == nil {
 		return
+	}
+	if m.Pattern == "" {
+		// Not a classic broadcast (those alone come by pattern): what
+		// waits in the delivery group goes first.
+		c.flushGroup()
 	}
 	defer func() {
 		if p := recover(); p != nil {
