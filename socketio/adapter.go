@@ -293,21 +293,74 @@ func (a *InMemoryAdapter) LocalSockets(opts BroadcastOptions) []*Socket {
 }
 
 // Broadcast implements Adapter: the packet is encoded once and queued on
-// each selected connection without waiting for any of them.
+// each selected connection without waiting for any of them. It is not
+// encoded at all when no local socket is selected (a multi-node adapter's
+// node that only forwards a broadcast to the others), so an argument that
+// cannot be encoded is reported only where the packet has a recipient.
 func (a *InMemoryAdapter) Broadcast(p *parser.Packet, opts BroadcastOptions) error {
 	if r := a.nsp.rec; r != nil {
 		return r.deliverLocal(a, p, opts)
+	}
+	socks := a.LocalSockets(opts)
+	if len(socks) == 0 {
+		return nil
 	}
 	text, atts, err := parser.Encode(p)
 	if err != nil {
 		return err
 	}
-	// Framed once for every WebSocket receiver (engineio.Prepared).
-	prepared := engineio.Prepare(enginePackets(text, atts)...)
-	for _, s := range a.LocalSockets(opts) {
-		_ = s.conn.eio.SendPrepared(prepared, opts.Flags.Volatile)
-	}
+	a.sendEncoded(socks, []EncodedPacket{{Text: text, Attachments: atts}}, opts.Flags.Volatile)
 	return nil
+}
+
+// EncodedPacket is a packet as parser.Encode returns it: its text and its
+// binary attachments.
+type EncodedPacket struct {
+	Text        []byte
+	Attachments [][]byte
+}
+
+// BroadcastEncoded sends EVENT packets that are already encoded to the
+// selected local sockets, as Broadcast does, together and in order (one
+// Send per socket, so that they can leave in one write). A multi-node
+// adapter uses it to deliver what other nodes published without decoding
+// it into Go values first; packets that carry a recovery offset go through
+// Broadcast instead. The packets' bytes are kept by the connections'
+// queues: the caller must not change them afterwards.
+func (a *InMemoryAdapter) BroadcastEncoded(opts BroadcastOptions, packets ...EncodedPacket) {
+	if len(packets) == 0 {
+		return
+	}
+	if socks := a.LocalSockets(opts); len(socks) > 0 {
+		a.sendEncoded(socks, packets, opts.Flags.Volatile)
+	}
+}
+
+// sendEncoded frames the packets once for every WebSocket receiver
+// (engineio.Prepared). With recovery on, each socket's deliver decides
+// (a socket being restored holds them until its replay is out).
+func (a *InMemoryAdapter) sendEncoded(socks []*Socket, packets []EncodedPacket, volatile bool) {
+	n := 0
+	for _, p := range packets {
+		n += 1 + len(p.Attachments)
+	}
+	eps := make([]engineio.Packet, 0, n)
+	for _, p := range packets {
+		eps = append(eps, engineio.Packet{Type: engineio.Message, Data: p.Text})
+		for _, b := range p.Attachments {
+			eps = append(eps, engineio.Packet{Type: engineio.Message, Data: b, Binary: true})
+		}
+	}
+	if a.nsp.rec != nil {
+		for _, s := range socks {
+			_ = s.deliver(nil, eps, volatile)
+		}
+		return
+	}
+	prepared := engineio.Prepare(eps...)
+	for _, s := range socks {
+		_ = s.conn.eio.SendPrepared(prepared, volatile)
+	}
 }
 
 // FetchSockets implements Adapter.

@@ -50,6 +50,13 @@ type nspAdapter struct {
 	ackRequests map[string]*ackPending
 
 	sh *shardedState // sharded dynamic modes only
+
+	// chMu guards the caches of broadcast.go: the last room channel
+	// published to, and the names of the rooms received.
+	chMu            sync.Mutex
+	lastRoom        string
+	lastRoomChannel string
+	roomNames       map[string]string
 }
 
 // pending is a request waiting for the other nodes' answers.
@@ -75,6 +82,7 @@ func newNspAdapter(c *Cluster, n *socketio.Namespace) *nspAdapter {
 		name:            n.Name(),
 		requests:        map[string]*pending{},
 		ackRequests:     map[string]*ackPending{},
+		roomNames:       map[string]string{},
 	}
 	p := c.opts.Prefix
 	a.channel = p + "#" + a.name + "#"
@@ -105,6 +113,7 @@ func (a *nspAdapter) Run(ctx context.Context) error {
 	if a.c.opts.Sharded {
 		return a.runSharded(ctx)
 	}
+	a.c.setSkip(a.channel+"*", a.notForUs)
 	if err := a.c.subscribe(ctx, []string{"p:" + a.channel + "*"}, a.onBroadcastMessage); err != nil {
 		return err
 	}
@@ -131,6 +140,7 @@ func (a *nspAdapter) Close(ctx context.Context) error {
 		a.stopSharded()
 		a.c.unsubscribe(ctx, a.shardedKeys())
 	} else {
+		a.c.setSkip(a.channel+"*", nil)
 		a.c.unsubscribe(ctx, []string{"p:" + a.channel + "*", "c:" + a.reqChannel, "c:" + a.respChannel, "c:" + a.specificResp})
 	}
 	return a.c.release(ctx)
@@ -162,87 +172,38 @@ func (a *nspAdapter) publishBroadcast(p *parser.Packet, opts socketio.BroadcastO
 	if a.c.opts.Sharded {
 		return a.publishSharded(shBroadcast, a.broadcastData(p, opts, ""))
 	}
-	rooms := unique(opts.Rooms)
-	arr := []any{
-		a.uid,
-		notepack.Map{{Key: "type", Value: int(parser.Event)}, {Key: "data", Value: p.Data}, {Key: "nsp", Value: a.name}},
-		notepack.Map{{Key: "rooms", Value: rooms}, {Key: "except", Value: unique(opts.Except)}, {Key: "flags", Value: flagsMap(opts.Flags, true)}},
-	}
-	if opts.Offset != "" {
-		// Connection state recovery: beside the packet, where Node's
-		// [uid, packet, opts] destructuring does not look.
-		arr = append(arr, opts.Offset)
-	}
-	msg, err := notepack.Marshal(arr)
-	if err != nil {
-		return fmt.Errorf("redis adapter: encoding a broadcast: %w", err)
-	}
-	channel := a.channel
-	if len(rooms) == 1 {
-		channel += rooms[0] + "#"
-	}
-	return a.c.publish(pubBroadcast, channel, msg)
+	return a.publishClassicBroadcast(p, opts)
 }
 
 // onBroadcastMessage handles a message on P#N# or P#N#ROOM#.
 func (a *nspAdapter) onBroadcastMessage(m *goredis.Message) {
-	rest, ok := strings.CutPrefix(m.Channel, a.channel)
-	if !ok {
+	if a.notForUs(m) {
 		return
 	}
-	room := ""
-	if rest != "" {
-		room = rest[:len(rest)-1] // Node drops the last character
-	}
-	if room != "" && !a.hasRoom(room) {
-		return // no local socket in the room: not even decoded, as in Node
-	}
-	if err := a.handleBroadcast(bytesOf(m.Payload)); err != nil {
+	if err := a.receiveBroadcast(bytesOf(m.Payload)); err != nil {
 		a.malformed(err, m.Channel)
 	}
 }
 
-func (a *nspAdapter) hasRoom(room string) bool {
-	return a.InMemoryAdapter.HasRoom(room)
+// notForUs: a message on P#N#ROOM# while no local socket is in ROOM (not
+// even decoded, as in Node), or on a channel that is not the namespace's.
+// The reader asks it too, so that such messages (a node's own broadcasts
+// to rooms elsewhere come back to it; in classic mode every node gets
+// every room's) never reach the dispatcher.
+func (a *nspAdapter) notForUs(m *goredis.Message) bool {
+	rest, ok := strings.CutPrefix(m.Channel, a.channel)
+	if !ok {
+		return true
+	}
+	if rest == "" {
+		return false
+	}
+	room := rest[:len(rest)-1] // Node drops the last character
+	return room != "" && !a.hasRoom(room)
 }
 
-// handleBroadcast decodes [uid, packet, opts] and delivers it locally.
-func (a *nspAdapter) handleBroadcast(b []byte) error {
-	v, err := notepack.Unmarshal(b)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errMalformed, err)
-	}
-	arr, ok := v.([]any)
-	if !ok || len(arr) < 3 {
-		return malformed("broadcast: not [uid, packet, opts]")
-	}
-	if uid, _ := arr[0].(string); uid == a.uid {
-		return nil // our own
-	}
-	pm, ok := arr[1].(map[string]any)
-	if !ok {
-		return malformed("broadcast: packet is not an object")
-	}
-	nsp, ok := pm["nsp"]
-	if !ok || nsp == nil {
-		nsp = "/"
-	}
-	if nsp != a.name {
-		return nil
-	}
-	p, err := a.eventPacket(pm)
-	if err != nil {
-		return err
-	}
-	opts, err := wireOptions(arr[2])
-	if err != nil {
-		return err
-	}
-	opts.Flags.Timeout = 0
-	if len(arr) > 3 {
-		opts.Offset, _ = arr[3].(string) // an rpsio peer's recovery offset
-	}
-	return a.InMemoryAdapter.Broadcast(p, opts)
+func (a *nspAdapter) hasRoom(room string) bool {
+	return a.InMemoryAdapter.HasRoom(room)
 }
 
 // eventPacket reads {type, data} into an EVENT for the local sockets.

@@ -95,6 +95,46 @@ type Cluster struct {
 	routes  map[string]func(*goredis.Message) // "c:chan", "p:pattern", "s:chan"
 	subs    map[string]struct{}               // the same keys: what the subscriber holds
 	waiters map[string][]chan struct{}        // subscription confirmations awaited
+
+	// group: broadcasts received and not yet handed to the local sockets
+	// (broadcast.go); the dispatcher goroutine's alone.
+	group deliveryGroup
+	// skips: per pattern, which of its messages the reader drops before
+	// the receive queue (copied on write, read without a lock).
+	skips  atomic.Pointer[map[string]func(*goredis.Message) bool]
+	skipMu sync.Mutex // serialises the writers of skips
+}
+
+// setSkip makes the reader drop the messages of pattern for which skip
+// returns true (nil: none); skip must be safe to call from the reader.
+func (c *Cluster) setSkip(pattern string, skip func(*goredis.Message) bool) {
+	c.skipMu.Lock()
+	defer c.skipMu.Unlock()
+	m := map[string]func(*goredis.Message) bool{}
+	if old := c.skips.Load(); old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	if skip == nil {
+		delete(m, pattern)
+	} else {
+		m[pattern] = skip
+	}
+	c.skips.Store(&m)
+}
+
+// skipped tells whether the reader drops m.
+func (c *Cluster) skipped(m *goredis.Message) bool {
+	if m.Pattern == "" {
+		return false
+	}
+	skips := c.skips.Load()
+	if skips == nil {
+		return false
+	}
+	f := (*skips)[m.Pattern]
+	return f != nil && f(m)
 }
 
 // New returns a Cluster on client, which the caller keeps and closes after
@@ -168,6 +208,9 @@ type pubItem struct {
 	// done, when set, is closed once the pipeline holding the item has
 	// been sent and answered (or the item dropped).
 	done chan struct{}
+	// buf, when set, holds payload and goes back to payloadPool once the
+	// message is published or dropped.
+	buf *[]byte
 }
 
 // pubKind is what a published message is, for Metrics.ObservePublish.
@@ -520,6 +563,9 @@ func (c *Cluster) reader(r *runState) {
 			c.confirm(m.Kind, m.Channel)
 		case *goredis.Message:
 			c.received.Add(1)
+			if c.skipped(m) {
+				continue // nothing to do with it: no hand-over to the dispatcher
+			}
 			select {
 			case r.recvq <- m:
 			default:
@@ -555,12 +601,16 @@ func (c *Cluster) dispatcher(r *runState) {
 	for {
 		select {
 		case <-r.stop:
+			c.flushGroup()
 			return
 		case m := <-r.recvq:
 			if len(r.recvq) == 0 {
 				r.recvDropLogged.Store(false)
 			}
 			c.route(m)
+			if len(r.recvq) == 0 {
+				c.flushGroup() // nothing more has arrived: hand over what waits
+			}
 		}
 	}
 }
@@ -581,6 +631,11 @@ func (c *Cluster) route(m *goredis.Message) {
 	if h == nil {
 		return
 	}
+	if m.Pattern == "" {
+		// Not a classic broadcast (those alone come by pattern): what
+		// waits in the delivery group goes first.
+		c.flushGroup()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			c.malformed.Add(1)
@@ -593,18 +648,31 @@ func (c *Cluster) route(m *goredis.Message) {
 
 // publish queues a message without waiting.
 func (c *Cluster) publish(kind pubKind, channel string, payload []byte) error {
+	return c.enqueue(pubItem{channel: channel, payload: payload, kind: kind})
+}
+
+// publishPooled queues the message in *buf, a payloadPool buffer, which
+// goes back to the pool once published or dropped.
+func (c *Cluster) publishPooled(kind pubKind, channel string, buf *[]byte) error {
+	return c.enqueue(pubItem{channel: channel, payload: *buf, kind: kind, buf: buf})
+}
+
+func (c *Cluster) enqueue(it pubItem) error {
 	c.mu.Lock()
 	r := c.run
 	c.mu.Unlock()
 	if r == nil {
 		c.publishDropped.Add(1)
+		releasePayload(it.buf)
 		return ErrNotRunning
 	}
-	return c.enqueue(r, pubItem{channel: channel, payload: payload, sharded: c.opts.Sharded, kind: kind})
+	it.sharded = c.opts.Sharded
+	return c.enqueueRun(r, it)
 }
 
-// enqueue queues an item for the writer; a full queue drops it.
-func (c *Cluster) enqueue(r *runState, it pubItem) error {
+// enqueueRun queues an item for the writer of run r; a full queue drops
+// it.
+func (c *Cluster) enqueueRun(r *runState, it pubItem) error {
 	it.queued = int64(time.Since(c.epoch))
 	select {
 	case r.pubq <- it:
@@ -613,6 +681,7 @@ func (c *Cluster) enqueue(r *runState, it pubItem) error {
 		if it.done != nil {
 			close(it.done)
 		}
+		releasePayload(it.buf)
 		c.publishDropped.Add(1)
 		if !r.dropLogged.Swap(true) {
 			c.log.Warn("redis adapter: publish queue full, dropping messages (counted in Stats.PublishDropped)",
@@ -670,13 +739,7 @@ func (c *Cluster) writer(r *runState) {
 // flush publishes batch, retrying after connection errors (the queue
 // fills meanwhile, and then drops) until it goes through or the run ends.
 func (c *Cluster) flush(r *runState, batch []pubItem, closing bool) {
-	defer func() {
-		for _, it := range batch {
-			if it.done != nil {
-				close(it.done)
-			}
-		}
-	}()
+	defer releaseBatch(batch) // published or given up: Redis is done with the payloads
 	backoff := 50 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
@@ -760,6 +823,17 @@ func (c *Cluster) observePublish(batch []pubItem, err error) {
 		if n[k] > 0 {
 			c.metrics.ObservePublish(pubKindNames[k], n[k], time.Duration(now-first[k]), err)
 		}
+	}
+}
+
+func releaseBatch(batch []pubItem) {
+	for i := range batch {
+		if batch[i].done != nil {
+			close(batch[i].done)
+			batch[i].done = nil
+		}
+		releasePayload(batch[i].buf)
+		batch[i].buf, batch[i].payload = nil, nil
 	}
 }
 

@@ -509,3 +509,65 @@ func TestNoMessageLost(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupedDeliveryKeepsOrder: broadcasts from another node handed to
+// the local sockets together (deliveryGroup) arrive in order, across
+// changes of rooms and volatile ones, and all of them before what a later
+// request does (a disconnect).
+func TestGroupedDeliveryKeepsOrder(t *testing.T) {
+	rs := redistest.Start(t)
+	A := startNode(t, rs, "A", Options{})
+	B := startNode(t, rs, "B", Options{})
+	b, sb := B.client("/", "b")
+	sb.Join("r1", "r2")
+	const n = 600
+	for i := range n {
+		op, event := A.nsp("/").To("r1"), "n"
+		switch i % 7 {
+		case 3:
+			op = A.nsp("/").To("r2")
+		case 4:
+			op = A.nsp("/").To("r1", "r2")
+		case 5:
+			op, event = A.nsp("/").To("r1").Volatile(), "v" // may be dropped, else in order
+		}
+		for op.Emit(event, i) != nil {
+			time.Sleep(time.Millisecond) // queue full
+		}
+	}
+	must(t, A.nsp("/").In("r1").DisconnectSockets(context.Background(), false))
+	// Every "n" in order, each "v" that was not dropped in its place, then
+	// the disconnect.
+	prev, gotN := -1, 0
+	timeout := time.After(siotest.Wait)
+	for done := false; !done; {
+		select {
+		case e := <-b.Events:
+			switch e.Name {
+			case "n", "v":
+				i := int(e.Args[0].(float64))
+				if i <= prev || (e.Name == "n") != (i%7 != 5) {
+					t.Fatalf("got %s %d after %d", e.Name, i, prev)
+				}
+				if e.Name == "n" {
+					if gotN++; i != prev+1 && (i != prev+2 || (prev+1)%7 != 5) {
+						t.Fatalf("got n %d after %d: one missing", i, prev)
+					}
+				}
+				prev = i
+			case "disconnect":
+				done = true
+			default:
+				t.Fatalf("got %s %v", e.Name, e.Args)
+			}
+		case <-timeout:
+			t.Fatalf("timed out after %d", prev)
+		}
+	}
+	if want := n - n/7; gotN != want {
+		t.Fatalf("got %d n events before the disconnect, want %d", gotN, want)
+	}
+	if st := B.cluster.Stats(); st.ReceiveDropped != 0 || st.Malformed != 0 {
+		t.Fatalf("receiver stats %+v", st)
+	}
+}

@@ -28,8 +28,10 @@
 // dropped and counted (Stats.PublishDropped). The subscriber connection
 // reconnects and subscribes again by itself; a connection that stops
 // answering pings is replaced. What the subscriber receives is handled by
-// one goroutine in arrival order, requests and broadcasts alike; a node
-// that falls behind drops and counts (Stats.ReceiveDropped). A malformed
+// one goroutine in arrival order, requests and broadcasts alike;
+// consecutive broadcasts for the same local sockets are handed to them
+// together once nothing more waits, before anything else is handled; a
+// node that falls behind drops and counts (Stats.ReceiveDropped). A malformed
 // message is dropped and counted (Stats.Malformed), never a panic.
 // Options.Metrics (an adapter.Metrics, such as the server's
 // Metrics.Component("adapter")) is told the same as it happens, with the

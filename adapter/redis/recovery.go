@@ -101,7 +101,7 @@ func (s *recoveryStore) queue(cmds func(ctx context.Context, p goredis.Pipeliner
 		s.c.publishDropped.Add(1)
 		return
 	}
-	_ = s.c.enqueue(r, pubItem{cmds: cmds})
+	_ = s.c.enqueueRun(r, pubItem{cmds: cmds})
 }
 
 // Sync implements socketio.RecoveryStore: a marker goes through the queue.
@@ -113,7 +113,7 @@ func (s *recoveryStore) Sync(ctx context.Context) error {
 		return ErrNotRunning
 	}
 	done := make(chan struct{})
-	if err := s.c.enqueue(r, pubItem{done: done}); err != nil {
+	if err := s.c.enqueueRun(r, pubItem{done: done}); err != nil {
 		return err
 	}
 	select {

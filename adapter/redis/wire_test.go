@@ -230,8 +230,18 @@ func seeds(f *testing.F) {
 
 func FuzzClassicBroadcast(f *testing.F) {
 	seeds(f)
+	for _, h := range []string{
+		"93a6616263646566" + "83a47479706502a46461746193a2657601c4020102a36e7370a12f83a5726f6f6d7391a27231a665786365707490a5666c61677380",
+		"93a661626364656683a47479706502a464617461dc0019a26576c0c3c200ffccffce00010000d2ffff63c0cb3ff8000000000000cf35c9adc5dea00000cb3e7ad7f29abcaf48cb0000000000000001cf0000000000000000cb3fb99999a0000000cf8000000000000000d3c000000000000000a0b03c263ee280a8225c0a01c3a9f09f9880aa626164efbfbd75746638d7ff1d5353006553f100c400908082a17a01a16192c4010381a162c40104a36e7370a12f83a5726f6f6d7393a27231a27232a27231a665786365707491a178a5666c61677382a8766f6c6174696c65c3a774696d656f757405",
+	} {
+		b, _ := hex.DecodeString(h)
+		f.Add(b)
+	}
 	a := fuzzAdapter(f, false)
-	f.Fuzz(func(t *testing.T, b []byte) { _ = a.handleBroadcast(b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = a.handleBroadcast(b)
+		checkBroadcast(t, a, b) // as the generic decoding does (broadcast_test.go)
+	})
 }
 
 func FuzzClassicRequest(f *testing.F) {

@@ -27,7 +27,7 @@
 // Only 127.0.0.1 is contacted; every process started is ended on exit.
 'use strict';
 
-const { fork, execFileSync } = require('child_process');
+const { fork, execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -175,7 +175,7 @@ function parseArgs(argv) {
   const o = {
     rates: [10000, 40000], reps: 3, duration: 5, warmup: 1, drain: 5, kinds: ['go', 'node'],
     bin: null, build: true, sharded: false, out: '/tmp/bench-cluster/results.json', calm: null,
-    heartbeat: 'production',
+    heartbeat: 'production', pprof: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -192,6 +192,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = path.resolve(next());
     else if (a === '--calm') o.calm = Number(next());
     else if (a === '--heartbeat') o.heartbeat = next();
+    else if (a === '--pprof') o.pprof = path.resolve(next());
     else if (a === '--quick') { o.rates = [10000]; o.reps = 1; o.duration = 2; o.warmup = 1; }
     else if (a === '--help' || a === '-h') {
       console.log(`usage: node bench.js [options]
@@ -208,6 +209,9 @@ function parseArgs(argv) {
   --heartbeat H      production (default: 25s / 20s, like both servers' defaults) or contract
                      (the test contract's 300ms / 200ms: a server more than 200 ms behind on a
                      connection drops it, which then fails the run)
+  --pprof DIR        rpsio nodes serve net/http/pprof (--pprof-addr); each run saves both nodes'
+                     CPU and allocation profiles of the window into DIR
+                     (<rate>-<rep>-a-cpu.pb.gz, ...; go tool pprof -top <binary> <file>)
   --calm P           before each run, wait (at most 60 s) until CPU pressure (PSI some avg10) <= P %
   --quick            one 2 s repetition at 10000/s`);
       process.exit(0);
@@ -284,13 +288,29 @@ class Worker {
   kill() { try { this.child.kill('SIGKILL'); } catch { /* gone */ } }
 }
 
-async function oneRun(o, kind, rate, deps) {
+// GETs an http URL on 127.0.0.1 into a file (the pprof endpoints of --pprof).
+function fetchToFile(url, file) {
+  const http = require('http');
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      if (res.statusCode !== 200) { res.resume(); reject(new Error(`${url}: HTTP ${res.statusCode}`)); return; }
+      const out = fs.createWriteStream(file);
+      res.pipe(out);
+      out.on('finish', resolve);
+      out.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function oneRun(o, kind, rate, deps, tag = '') {
   const { startRedis, startNode } = deps;
   const redis = await startRedis();
   const nodes = [];
   const workers = [];
   try {
     const args = o.heartbeat === 'production' ? ['--ping-interval', '25s', '--ping-timeout', '20s'] : [];
+    const profiling = o.pprof && kind === 'go';
+    if (profiling) args.push('--pprof-addr', '127.0.0.1:0');
     nodes.push(await startNode(kind, redis, { name: `${kind}-a`, sharded: o.sharded, args }));
     nodes.push(await startNode(kind, redis, { name: `${kind}-b`, sharded: o.sharded, args }));
     const [A, B] = nodes;
@@ -318,6 +338,19 @@ async function oneRun(o, kind, rate, deps) {
     // CPU at the window's edges (this process is idle meanwhile, so its timers are punctual).
     const rc = await redis.client();
     await sleep(Math.max(0, (fromUs - nowUs()) / 1000));
+    // --pprof: CPU and allocation profiles of both nodes over the window.
+    let profiles = Promise.resolve();
+    if (profiling) {
+      fs.mkdirSync(o.pprof, { recursive: true });
+      profiles = Promise.all([['a', A], ['b', B]].flatMap(([n, node]) => {
+        const addr = (/pprof on (http:\/\/\S+\/debug\/pprof\/)/.exec(node.stderr()) || [])[1];
+        if (!addr) throw new Error(`node ${n} printed no pprof address`);
+        return [
+          fetchToFile(`${addr}profile?seconds=${o.duration}`, path.join(o.pprof, `${tag}${n}-cpu.pb.gz`)),
+          fetchToFile(`${addr}allocs?seconds=${o.duration}`, path.join(o.pprof, `${tag}${n}-allocs.pb.gz`)),
+        ];
+      }));
+    }
     const r0 = await redisCounters(rc);
     const c0 = {
       a: cpuMsOf(A.pid), b: cpuMsOf(B.pid), redis: redis.pid ? cpuMsOf(redis.pid()) : 0, m: machineStat(),
@@ -330,6 +363,7 @@ async function oneRun(o, kind, rate, deps) {
     };
     const r1 = await redisCounters(rc);
     const sent = await sentP;
+    await profiles;
     // Late messages: wait until every message sent in the window has arrived, or --drain.
     const drainEnd = Date.now() + o.drain * 1000;
     let rep;
@@ -467,8 +501,10 @@ async function main() {
     // Both kinds must run with the same heartbeat; a conformance binary without the flags
     // (before they were added) gets the contract's heartbeat, and so does the reference then.
     if (o.heartbeat === 'production') {
-      let help = '';
-      try { execFileSync(o.bin, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch (err) { help = String(err.stderr || '') + String(err.stdout || ''); }
+      // Go's flag package prints the usage on stderr and exits 0 (recent Go) or 2: read both
+      // streams whatever the exit code.
+      const r = spawnSync(o.bin, ['--help'], { encoding: 'utf8', timeout: 10000 });
+      const help = `${r.stdout || ''}${r.stderr || ''}`;
       if (!/ping-interval/.test(help)) {
         console.error(`warning: ${o.bin} has no --ping-interval flag: both servers run with the contract's 300ms/200ms heartbeat`);
         o.heartbeat = 'contract';
@@ -494,7 +530,7 @@ async function main() {
           while (psi > o.calm && Date.now() - w0 < 60000) { await sleep(1000); psi = cpuPressure(); }
         }
         try {
-          r = await oneRun(o, kind, rate, deps);
+          r = await oneRun(o, kind, rate, deps, `${rate}-${rep + 1}-`);
           r.psiBefore = psi;
         } catch (err) {
           r = { kind, rate, ok: false, error: err.message.split('\n')[0] };

@@ -267,6 +267,12 @@ func FuzzUnmarshal(f *testing.F) {
 	}
 	f.Add([]byte{0xdd, 0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The allocation-free reader agrees with Unmarshal (reader_test.go),
+		// and JSON strings are encoding/json's.
+		checkReader(t, b)
+		if want, _ := json.Marshal(string(b)); !bytes.Equal(AppendJSONString(nil, b), want) {
+			t.Fatalf("%q: got %s, want %s", b, AppendJSONString(nil, b), want)
+		}
 		v, err := Unmarshal(b)
 		if err != nil {
 			return

@@ -31,7 +31,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -87,6 +87,24 @@ func Marshal(v any) ([]byte, error) { return Append(nil, v) }
 
 // Append appends the encoding of v to dst.
 func Append(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, 0) }
+
+// AppendNested appends the encoding of v as a value nested depth levels
+// deep in what the caller writes (MaxDepth counts from the top).
+func AppendNested(dst []byte, v any, depth int) ([]byte, error) { return appendValue(dst, v, depth) }
+
+// AppendString, AppendInt, AppendArrayHeader and AppendMapHeader write
+// what Append writes for a string, an integer, and the start of an array
+// or a map of n entries.
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
+// AppendInt: see AppendString.
+func AppendInt(dst []byte, i int64) []byte { return appendInt(dst, i) }
+
+// AppendArrayHeader: see AppendString.
+func AppendArrayHeader(dst []byte, n int) []byte { return appendArrayHeader(dst, n) }
+
+// AppendMapHeader: see AppendString.
+func AppendMapHeader(dst []byte, n int) []byte { return appendMapHeader(dst, n) }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	if depth > MaxDepth {
@@ -162,11 +180,16 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		}
 		return b, nil
 	case map[string]any:
-		keys := make([]string, 0, len(v))
+		// The keys of a small map are sorted on the stack.
+		var small [16]string
+		keys := small[:0]
+		if len(v) > len(small) {
+			keys = make([]string, 0, len(v))
+		}
 		for k := range v {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		b = appendMapHeader(b, len(keys))
 		for _, k := range keys {
 			b = appendString(b, k)
