@@ -159,10 +159,22 @@ func (a *nspAdapter) handleBroadcast(b []byte) error {
 		return err
 	}
 	if in.packet != nil {
-		return a.InMemoryAdapter.Broadcast(in.packet, opts)
+		return a.InMemoryAdapter.Broadcast(in.packet, heapOptions(opts, in.offset))
 	}
 	a.InMemoryAdapter.BroadcastEncoded(opts, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
 	return nil
+}
+
+// heapOptions copies the room lists, which the caller keeps on its stack,
+// for Broadcast (which with recovery on may keep opts, so that passing the
+// caller's would move its arrays to the heap on every broadcast).
+func heapOptions(opts socketio.BroadcastOptions, offset string) socketio.BroadcastOptions {
+	return socketio.BroadcastOptions{
+		Rooms:  slices.Clone(opts.Rooms),
+		Except: slices.Clone(opts.Except),
+		Flags:  socketio.BroadcastFlags{Volatile: opts.Flags.Volatile},
+		Offset: offset,
+	}
 }
 
 // receiveBroadcast is handleBroadcast for the dispatcher: consecutive
@@ -180,7 +192,7 @@ func (a *nspAdapter) receiveBroadcast(b []byte) error {
 		// its own), go at once, after what came before.
 		a.c.flushGroup()
 		if in.packet != nil {
-			return a.InMemoryAdapter.Broadcast(in.packet, opts)
+			return a.InMemoryAdapter.Broadcast(in.packet, heapOptions(opts, in.offset))
 		}
 		a.InMemoryAdapter.BroadcastEncoded(opts, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
 		return nil
@@ -241,6 +253,7 @@ func (c *Cluster) flushGroup() {
 // decoded (packet).
 type inbound struct {
 	skip   bool // not for this namespace, or our own
+	offset string // an rpsio peer's recovery offset (then packet is set)
 	text   []byte
 	atts   [][]byte
 	packet *parser.Packet
@@ -290,7 +303,7 @@ func (a *nspAdapter) decodeBroadcast(b []byte, rooms, except []string) (in inbou
 		// packet is kept for recovery with the offset in its text, which
 		// the generic path below writes.
 		if off, ok := r.Str(); ok && len(off) > 0 {
-			opts.Offset = string(off)
+			in.offset = string(off)
 			generic = true
 		}
 	}
