@@ -252,7 +252,7 @@ func (c *Cluster) flushGroup() {
 // the packet encoded for clients (text, atts), or from the generic path
 // decoded (packet).
 type inbound struct {
-	skip   bool // not for this namespace, or our own
+	skip   bool   // not for this namespace, or our own
 	offset string // an rpsio peer's recovery offset (then packet is set)
 	text   []byte
 	atts   [][]byte
