@@ -36,6 +36,21 @@ function withoutSeq(d) {
   return rest;
 }
 
+// The checks every event starts with: a known name (shapes: event name -> its exact payload
+// keys), one argument, exactly those keys. Returns the violations found and whether the payload
+// has the documented keys (when not, nothing more can be checked).
+function checkShape(shapes, name, args) {
+  if (!(name in shapes)) return { out: [`unexpected event "${name}" ${short(args)}`], ok: false };
+  const out = [];
+  if (args.length !== 1) out.push(`"${name}" has ${args.length} arguments, want 1`);
+  const d = args[0];
+  if (!sameKeys(d, shapes[name])) {
+    out.push(`"${name}" payload keys ${isObj(d) ? short(sortedKeys(d)) : short(d)}, want exactly ${short(shapes[name])}`);
+    return { out, ok: false };
+  }
+  return { out, ok: true };
+}
+
 function describe(e) {
   if (e.name === 'connect_error') return `${e.data && e.data.message} ${short(e.data && e.data.data)}`;
   return short(e.args.length === 1 ? e.data : e.args);
@@ -254,6 +269,6 @@ function assertOk(ack, what = '', keys = []) {
 }
 
 module.exports = {
-  GamePlayer, track, assertError, assertOk, withoutSeq,
+  GamePlayer, track, assertError, assertOk, withoutSeq, checkShape,
   isObj, sortedKeys, sameKeys, isInt, short, DEFAULT_TIMEOUT_MS, ACK_TIMEOUT_MS,
 };

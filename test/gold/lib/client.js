@@ -17,7 +17,7 @@
 const assert = require('node:assert/strict');
 const { io } = require('socket.io-client');
 const {
-  GamePlayer, track, assertError, assertOk: baseAssertOk, withoutSeq, isObj, sortedKeys, sameKeys, isInt, short,
+  GamePlayer, checkShape, track, assertError, assertOk: baseAssertOk, withoutSeq, isObj, sameKeys, isInt, short,
   DEFAULT_TIMEOUT_MS,
 } = require('../../lib/player');
 
@@ -49,14 +49,9 @@ function checkScores(s) {
 
 // Returns the contract violations of one received event (shapes and types only).
 function checkEvent(name, args) {
-  const out = [];
-  if (!(name in SHAPES)) return [`unexpected event "${name}" ${short(args)}`];
-  if (args.length !== 1) out.push(`"${name}" has ${args.length} arguments, want 1`);
+  const { out, ok } = checkShape(SHAPES, name, args);
+  if (!ok) return out;
   const d = args[0];
-  if (!sameKeys(d, SHAPES[name])) {
-    out.push(`"${name}" payload keys ${isObj(d) ? short(sortedKeys(d)) : short(d)}, want exactly ${short(SHAPES[name])}`);
-    return out;
-  }
   const bad = (what) => out.push(`"${name}" ${what}: ${short(d)}`);
   if (name !== 'welcome' && (!isInt(d.seq) || d.seq < 1)) bad('seq not an integer >= 1');
   const turnOK = (t) => sameKeys(t, TURN_KEYS) && typeof t.playerId === 'string' && t.playerId

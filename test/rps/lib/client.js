@@ -17,7 +17,7 @@
 // is test/lib/player.js, shared with test/gold.
 const { io } = require('socket.io-client');
 const {
-  GamePlayer, track, assertError, assertOk, withoutSeq, isObj, sortedKeys, sameKeys, isInt, short, DEFAULT_TIMEOUT_MS,
+  GamePlayer, checkShape, track, assertError, assertOk, withoutSeq, isObj, sameKeys, isInt, short, DEFAULT_TIMEOUT_MS,
 } = require('../../lib/player');
 
 const MOVES = ['rock', 'paper', 'scissors'];
@@ -54,14 +54,9 @@ function findMove(v, where = '$') {
 
 // Returns a list of contract violations of one received event.
 function checkEvent(name, args) {
-  const out = [];
-  if (!(name in SHAPES)) return [`unexpected event "${name}" ${short(args)}`];
-  if (args.length !== 1) out.push(`"${name}" has ${args.length} arguments, want 1`);
+  const { out, ok } = checkShape(SHAPES, name, args);
+  if (!ok) return out;
   const d = args[0];
-  if (!sameKeys(d, SHAPES[name])) {
-    out.push(`"${name}" payload keys ${isObj(d) ? short(sortedKeys(d)) : short(d)}, want exactly ${short(SHAPES[name])}`);
-    return out;
-  }
   if (name !== 'result') {
     const leak = findMove(d);
     if (leak) out.push(`"${name}" leaks a move before the result: ${leak} in ${short(d)}`);
