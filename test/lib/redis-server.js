@@ -1,7 +1,7 @@
 'use strict';
 // A real redis-server for the Node suites: started on a free loopback port with persistence off
 // (no RDB saves, no AOF, in a temporary directory), stoppable and restartable on the same port
-// (the outage tests), killed when the test process exits.
+// (the outage tests), killed when the test process exits (test/lib/spawn.js).
 //
 // Shared by test/cluster and test/cluster-rooms (each has lib/redis.js choosing its options).
 // It requires Node's own modules only: a suite that wants a Redis client passes its
@@ -27,17 +27,11 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { track } = require('./spawn');
 
 const START_TIMEOUT_MS = 10000;
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN || 'redis-server';
 const REDIS_CLI = process.env.REDIS_CLI_BIN || 'redis-cli';
-
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try { child.kill('SIGKILL'); } catch { /* gone */ }
-  }
-});
 
 // A port nothing listens on right now. Another process may take it before redis-server binds
 // it: startRedis retries with a new port when the bind fails.
@@ -60,12 +54,8 @@ function spawnRedis(port, dir) {
     '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb',
     '--daemonize', 'no', '--loglevel', 'notice', '--logfile', '',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  const exited = track(child);
   let log = '';
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    live.delete(child);
-    resolve({ code, signal });
-  }));
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} not ready within ${START_TIMEOUT_MS} ms\n${log}`)), START_TIMEOUT_MS);
     const onData = (chunk) => {
