@@ -1,26 +1,24 @@
 package pprofserver
 
 import (
-	"io"
 	"net/http"
 	"testing"
 )
 
+// Start serves the profiles until Close, and fails on an address it cannot
+// listen on. (cmd/rpsio's TestPprof fetches each profile through it.)
 func TestStart(t *testing.T) {
 	ps, addr, err := Start("127.0.0.1:0", func(err error) { t.Errorf("serving: %v", err) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1", "/debug/pprof/heap", "/debug/pprof/cmdline", "/debug/pprof/symbol"} {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || len(b) == 0 {
-			t.Fatalf("%s: %s (%d bytes)", path, resp.Status, len(b))
-		}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/debug/pprof/cmdline: %s", resp.Status)
 	}
 	if err := ps.Close(); err != nil {
 		t.Fatal(err)
