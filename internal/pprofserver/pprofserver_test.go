@@ -26,7 +26,7 @@ func TestStart(t *testing.T) {
 	if _, err := http.Get("http://" + addr + "/debug/pprof/"); err == nil {
 		t.Fatal("still serving after Close")
 	}
-	if _, _, err := Start(addr+"0", nil); err == nil {
+	if _, _, err := Start("127.0.0.1:99999", nil); err == nil {
 		t.Fatal("Start on a bad address did not fail")
 	}
 }
