@@ -14,13 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
-
-// binderWait bounds every wait in these tests: they wait for what they
-// expect, never a fixed time, and fail after this.
-const binderWait = 5 * time.Second
 
 // binderApp is the application on a loopback port.
 type binderApp struct {
@@ -47,14 +41,14 @@ func newBinderApp(t *testing.T, edit func(c *Config)) *binderApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), binderWait)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	if err := app.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ta := &binderApp{t: t, app: app, hs: httptest.NewServer(app.Handler())}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), binderWait)
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 		defer cancel()
 		if err := app.Shutdown(ctx); err != nil && !ta.killed {
 			t.Errorf("Shutdown: %v", err)
@@ -85,13 +79,11 @@ type nsEvent struct {
 	data json.RawMessage
 }
 
-// client is a minimal Socket.IO 5 client (Engine.IO 4 over WebSocket) on
+// nsClient is a minimal Socket.IO 5 client (Engine.IO 4 over WebSocket) on
 // one namespace: enough to drive the game namespaces in process.
 type nsClient struct {
-	t    *testing.T
+	*eioConn
 	nsp  string
-	ws   *websocket.Conn
-	wmu  sync.Mutex
 	done chan struct{}
 
 	mu      sync.Mutex
@@ -109,18 +101,10 @@ type nsClient struct {
 func (ta *binderApp) dial(nsp string, auth map[string]any) *nsClient {
 	t := ta.t
 	t.Helper()
-	url := "ws" + strings.TrimPrefix(ta.hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &nsClient{t: t, nsp: nsp, ws: ws, done: make(chan struct{}), read: map[string]int{}, acks: map[int]chan json.RawMessage{}, signal: make(chan struct{}, 1)}
+	c := &nsClient{eioConn: dialEIO(t, ta.hs.URL), nsp: nsp, done: make(chan struct{}), read: map[string]int{}, acks: map[int]chan json.RawMessage{}, signal: make(chan struct{}, 1)}
 	t.Cleanup(c.close)
-	if _, msg, err := ws.ReadMessage(); err != nil || msg[0] != '0' {
-		t.Fatalf("open packet %q, %v", msg, err)
-	}
 	a, _ := json.Marshal(auth)
-	c.write("40" + nsp + "," + string(a))
+	c.send("40" + nsp + "," + string(a))
 	connected := make(chan error, 1)
 	go c.reader(connected)
 	select {
@@ -128,16 +112,10 @@ func (ta *binderApp) dial(nsp string, auth map[string]any) *nsClient {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(binderWait):
+	case <-time.After(waitTimeout):
 		t.Fatal("no CONNECT answer")
 	}
 	return c
-}
-
-func (c *nsClient) write(s string) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_ = c.ws.WriteMessage(websocket.TextMessage, []byte(s))
 }
 
 func (c *nsClient) close() {
@@ -145,19 +123,13 @@ func (c *nsClient) close() {
 	<-c.done
 }
 
-// reader handles every frame: pings, the CONNECT answer, events and acks.
+// reader handles every frame but pings (eioConn answers them): the CONNECT
+// answer, events and acks.
 func (c *nsClient) reader(connected chan<- error) {
 	defer close(c.done)
 	prefix := c.nsp + ","
-	for {
-		_, b, err := c.ws.ReadMessage()
-		if err != nil {
-			return
-		}
-		msg := string(b)
+	for msg := range c.frames {
 		switch {
-		case msg == "2":
-			c.write("3")
 		case strings.HasPrefix(msg, "40"+prefix):
 			connected <- nil
 		case strings.HasPrefix(msg, "44"+prefix):
@@ -212,7 +184,7 @@ func (c *nsClient) emit(name string, args ...any) map[string]any {
 	c.acks[id] = ch
 	c.mu.Unlock()
 	b, _ := json.Marshal(append([]any{name}, args...))
-	c.write("42" + c.nsp + "," + strconv.Itoa(id) + string(b))
+	c.send("42" + c.nsp + "," + strconv.Itoa(id) + string(b))
 	select {
 	case a := <-ch:
 		var out map[string]any
@@ -220,7 +192,7 @@ func (c *nsClient) emit(name string, args ...any) map[string]any {
 			c.t.Fatalf("ack of %s: %s", name, a)
 		}
 		return out
-	case <-time.After(binderWait):
+	case <-time.After(waitTimeout):
 		c.t.Fatalf("no ack for %s %v", name, args)
 		return nil
 	}
@@ -239,7 +211,7 @@ func (c *nsClient) next(name string) map[string]any {
 
 func (c *nsClient) nextRaw(name string) json.RawMessage {
 	c.t.Helper()
-	deadline := time.After(binderWait)
+	deadline := time.After(waitTimeout)
 	for {
 		c.mu.Lock()
 		seen := 0

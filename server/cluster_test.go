@@ -65,7 +65,7 @@ func seats(t *testing.T, room map[string]any) map[string]map[string]any {
 // nextRoomWhere waits for a "room" event satisfying pred.
 func (c *nsClient) nextRoomWhere(what string, pred func(room map[string]any) bool) map[string]any {
 	c.t.Helper()
-	deadline := time.Now().Add(binderWait)
+	deadline := time.Now().Add(waitTimeout)
 	for time.Now().Before(deadline) {
 		r := c.next("room")
 		if pred(r) {
@@ -288,7 +288,7 @@ func TestClusterRedisOutage(t *testing.T) {
 			rb := b.emit("choose", map[string]any{"round": r, "move": "paper"})
 			if ra["ok"] == true && rb["ok"] == true {
 				for _, c := range []*nsClient{a, b} {
-					for end := time.Now().Add(binderWait); ; {
+					for end := time.Now().Add(waitTimeout); ; {
 						if time.Now().After(end) {
 							t.Fatalf("no result of round %v", r)
 						}
@@ -325,7 +325,7 @@ func TestClusterDrain(t *testing.T) {
 	wantAckOK(t, b.emit("join", map[string]any{"size": 2}), "b joins")
 	wantAckOK(t, a.emit("join", map[string]any{"size": 2}), "a joins on node 1: node 1 holds the timer")
 	start := b.next("start")
-	ctx, cancel := context.WithTimeout(context.Background(), binderWait)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	if err := n1.app.Shutdown(ctx); err != nil {
 		t.Fatal(err)
@@ -364,7 +364,7 @@ func TestClusterShutdownLeavesNoGoroutines(t *testing.T) {
 		wantAckOK(t, b.emit("join"), "b joins")
 		a.next("start")
 		for _, n := range nodes {
-			ctx, cancel := context.WithTimeout(context.Background(), binderWait)
+			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 			if err := n.app.Shutdown(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -374,7 +374,7 @@ func TestClusterShutdownLeavesNoGoroutines(t *testing.T) {
 		<-a.done
 		<-b.done
 	}()
-	deadline := time.Now().Add(binderWait)
+	deadline := time.Now().Add(waitTimeout)
 	for runtime.NumGoroutine() > before {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)

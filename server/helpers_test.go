@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -50,56 +48,17 @@ func newTestApp(t *testing.T, args ...string) (*App, *httptest.Server) {
 // rpsClient is a raw Socket.IO client of /rps over one WebSocket. It
 // answers pings itself and keeps every other frame until a wait takes it.
 type rpsClient struct {
-	t      *testing.T
-	ws     *websocket.Conn
-	wmu    sync.Mutex
-	frames chan string
-	done   chan struct{}
-	err    error    // the read error, once done is closed
-	kept   []string // frames read but not yet taken
+	*eioConn
+	kept []string // frames read but not yet taken
 }
 
 func dialRPS(t *testing.T, hs *httptest.Server, name string) *rpsClient {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	d := websocket.Dialer{HandshakeTimeout: waitTimeout}
-	ws, resp, err := d.Dial(u, nil)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	c := &rpsClient{t: t, ws: ws, frames: make(chan string, 1024), done: make(chan struct{})}
-	t.Cleanup(func() { ws.Close() })
-	go c.read()
-	c.take("the open packet", func(f string) bool { return strings.HasPrefix(f, "0{") })
+	c := &rpsClient{eioConn: dialEIO(t, hs.URL)}
 	c.send(fmt.Sprintf(`40/rps,{"name":%q}`, name))
 	c.take("the CONNECT reply", func(f string) bool { return strings.HasPrefix(f, `40/rps,{"sid":`) })
 	c.event("welcome")
 	return c
-}
-
-func (c *rpsClient) read() {
-	defer close(c.done)
-	for {
-		_, data, err := c.ws.ReadMessage()
-		if err != nil {
-			c.err = err
-			return
-		}
-		if string(data) == "2" {
-			c.send("3")
-			continue
-		}
-		c.frames <- string(data)
-	}
-}
-
-func (c *rpsClient) send(text string) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_ = c.ws.WriteMessage(websocket.TextMessage, []byte(text))
 }
 
 // take returns the first frame, kept or new, that match accepts.
@@ -114,13 +73,14 @@ func (c *rpsClient) take(what string, match func(string) bool) string {
 	timeout := time.After(waitTimeout)
 	for {
 		select {
-		case f := <-c.frames:
+		case f, ok := <-c.frames:
+			if !ok {
+				c.t.Fatalf("connection ended (%v) while waiting for %s", c.err, what)
+			}
 			if match(f) {
 				return f
 			}
 			c.kept = append(c.kept, f)
-		case <-c.done:
-			c.t.Fatalf("connection ended (%v) while waiting for %s", c.err, what)
 		case <-timeout:
 			c.t.Fatalf("timed out waiting for %s; got %q", what, c.kept)
 		}
@@ -165,17 +125,11 @@ func (c *rpsClient) closed() ([]string, error) {
 	timeout := time.After(waitTimeout)
 	for {
 		select {
-		case f := <-c.frames:
-			got = append(got, f)
-		case <-c.done:
-			for {
-				select {
-				case f := <-c.frames:
-					got = append(got, f)
-				default:
-					return got, c.err
-				}
+		case f, ok := <-c.frames:
+			if !ok {
+				return got, c.err
 			}
+			got = append(got, f)
 		case <-timeout:
 			c.t.Fatal("the server did not close the connection")
 		}

@@ -7,17 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // recClient is a raw client of a game namespace that keeps every frame in
 // order and the last offset, as socket.io-client 4.6+ does.
 type recClient struct {
-	t          *testing.T
-	ws         *websocket.Conn
+	*eioConn
 	nsp        string
-	frames     chan string
 	sid, pid   string
 	lastOffset string
 	log        []string // event frames read, in order
@@ -25,33 +21,10 @@ type recClient struct {
 
 func dialGame(t *testing.T, hs *httptest.Server, nsp string, auth map[string]any) *recClient {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	ws, resp, err := websocket.DefaultDialer.Dial(u, nil)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &recClient{t: t, ws: ws, nsp: nsp, frames: make(chan string, 1024)}
+	c := &recClient{eioConn: dialEIO(t, hs.URL), nsp: nsp}
 	c.lastOffset, _ = auth["offset"].(string)
-	t.Cleanup(func() { ws.Close() })
-	go func() {
-		defer close(c.frames)
-		for {
-			_, b, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			if string(b) == "2" {
-				_ = ws.WriteMessage(websocket.TextMessage, []byte("3"))
-				continue
-			}
-			c.frames <- string(b)
-		}
-	}()
 	a, _ := json.Marshal(auth)
-	_ = ws.WriteMessage(websocket.TextMessage, []byte("40"+nsp+","+string(a)))
+	c.send("40" + nsp + "," + string(a))
 	for {
 		f := c.next()
 		if strings.HasPrefix(f, "40"+nsp+",") {
@@ -102,7 +75,7 @@ func (c *recClient) until(name string) []string {
 }
 
 func (c *recClient) emit(id int, event, arg string) {
-	_ = c.ws.WriteMessage(websocket.TextMessage, []byte(fmt.Sprintf("42%s,%d[%q,%s]", c.nsp, id, event, arg)))
+	c.send(fmt.Sprintf("42%s,%d[%q,%s]", c.nsp, id, event, arg))
 }
 
 func count(names []string, name string) int {

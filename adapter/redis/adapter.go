@@ -625,25 +625,7 @@ func (a *nspAdapter) handleRequest(b []byte) error {
 		if uid == a.uid {
 			return nil // applied locally before publishing
 		}
-		opts, err := wireOptions(req["opts"])
-		if err != nil {
-			return err
-		}
-		opts.Flags = socketio.BroadcastFlags{} // Node uses rooms and except only
-		switch typ {
-		case reqRemoteJoin, reqRemoteLeave:
-			rooms, err := roomList(req["rooms"])
-			if err != nil {
-				return err
-			}
-			if typ == reqRemoteJoin {
-				return a.InMemoryAdapter.AddSockets(ctx, opts, rooms)
-			}
-			return a.InMemoryAdapter.DelSockets(ctx, opts, rooms)
-		default:
-			closeConn, _ := req["close"].(bool)
-			return a.InMemoryAdapter.DisconnectSockets(ctx, opts, closeConn)
-		}
+		return a.applySocketsOp(ctx, typ == reqRemoteJoin, typ == reqRemoteDisconnect, req)
 	case reqRemoteFetch:
 		if a.isOwnRequest(requestID) {
 			return nil
@@ -658,19 +640,15 @@ func (a *nspAdapter) handleRequest(b []byte) error {
 		if uid == a.uid {
 			return nil
 		}
-		data, ok := toJS(req["data"]).([]any)
-		if !ok || len(data) == 0 {
-			return malformed("serverSideEmit: data is not [event, ...args]")
-		}
-		event, ok := data[0].(string)
-		if !ok {
-			return malformed("serverSideEmit: event name is a %T", data[0])
+		event, args, err := serverSideEmitArgs(req["data"], "data")
+		if err != nil {
+			return err
 		}
 		if !hasID {
-			a.Namespace().DispatchServerSideEmit(event, data[1:])
+			a.Namespace().DispatchServerSideEmit(event, args)
 			return nil
 		}
-		a.Namespace().DispatchServerSideEmitWithAck(event, data[1:], func(v any) {
+		a.Namespace().DispatchServerSideEmitWithAck(event, args, func(v any) {
 			// Always on the shared response channel, as Node does.
 			b, err := json.Marshal(orderedJSON(map[string]any{"type": reqServerSideEmit, "requestId": requestID, "data": jsonValue(v)}, "type", "requestId", "data"))
 			if err != nil {
@@ -713,6 +691,44 @@ func (a *nspAdapter) handleRequest(b []byte) error {
 		return malformed("request: unknown type %d", typ)
 	}
 	return nil
+}
+
+// applySocketsOp applies a join, leave (join false) or disconnect that
+// another node asked for to the local sockets, with the fields both wires
+// carry: opts selects the sockets, rooms are joined or left, close also
+// closes their connections.
+func (a *nspAdapter) applySocketsOp(ctx context.Context, join, disconnect bool, fields map[string]any) error {
+	opts, err := wireOptions(fields["opts"])
+	if err != nil {
+		return err
+	}
+	opts.Flags = socketio.BroadcastFlags{} // Node uses rooms and except only
+	if disconnect {
+		closeConn, _ := fields["close"].(bool)
+		return a.InMemoryAdapter.DisconnectSockets(ctx, opts, closeConn)
+	}
+	rooms, err := roomList(fields["rooms"])
+	if err != nil {
+		return err
+	}
+	if join {
+		return a.InMemoryAdapter.AddSockets(ctx, opts, rooms)
+	}
+	return a.InMemoryAdapter.DelSockets(ctx, opts, rooms)
+}
+
+// serverSideEmitArgs reads a serverSideEmit's [event, ...args] (the field
+// named field: "data" on the classic wire, "packet" on the sharded one).
+func serverSideEmitArgs(v any, field string) (string, []any, error) {
+	packet, ok := toJS(v).([]any)
+	if !ok || len(packet) == 0 {
+		return "", nil, malformed("serverSideEmit: %s is not [event, ...args]", field)
+	}
+	event, ok := packet[0].(string)
+	if !ok {
+		return "", nil, malformed("serverSideEmit: event name is a %T", packet[0])
+	}
+	return event, packet[1:], nil
 }
 
 // legacySocketRequest handles the {sid, room} forms of 2/3/4 that older

@@ -339,23 +339,7 @@ func (a *nspAdapter) onShardedRequest(msg map[string]any) error {
 			a.respondSharded(uid, shBroadcastAck, notepack.Map{{Key: "requestId", Value: requestID}, {Key: "packet", Value: arg}})
 		})
 	case shSocketsJoin, shSocketsLeave, shDisconnectSockets:
-		opts, err := wireOptions(data["opts"])
-		if err != nil {
-			return err
-		}
-		opts.Flags = socketio.BroadcastFlags{}
-		if typ == shDisconnectSockets {
-			closeConn, _ := data["close"].(bool)
-			return a.InMemoryAdapter.DisconnectSockets(ctx, opts, closeConn)
-		}
-		rooms, err := roomList(data["rooms"])
-		if err != nil {
-			return err
-		}
-		if typ == shSocketsJoin {
-			return a.InMemoryAdapter.AddSockets(ctx, opts, rooms)
-		}
-		return a.InMemoryAdapter.DelSockets(ctx, opts, rooms)
+		return a.applySocketsOp(ctx, typ == shSocketsJoin, typ == shDisconnectSockets, data)
 	case shFetchSockets:
 		opts, err := wireOptions(data["opts"])
 		if err != nil {
@@ -369,19 +353,15 @@ func (a *nspAdapter) onShardedRequest(msg map[string]any) error {
 		}
 		a.respondSharded(uid, shFetchSocketsResponse, notepack.Map{{Key: "requestId", Value: requestID}, {Key: "sockets", Value: list}})
 	case shServerSideEmit:
-		packet, ok := toJS(data["packet"]).([]any)
-		if !ok || len(packet) == 0 {
-			return malformed("serverSideEmit: packet is not [event, ...args]")
-		}
-		event, ok := packet[0].(string)
-		if !ok {
-			return malformed("serverSideEmit: event name is a %T", packet[0])
+		event, args, err := serverSideEmitArgs(data["packet"], "packet")
+		if err != nil {
+			return err
 		}
 		if !withAck {
-			a.Namespace().DispatchServerSideEmit(event, packet[1:])
+			a.Namespace().DispatchServerSideEmit(event, args)
 			return nil
 		}
-		a.Namespace().DispatchServerSideEmitWithAck(event, packet[1:], func(v any) {
+		a.Namespace().DispatchServerSideEmitWithAck(event, args, func(v any) {
 			a.respondSharded(uid, shServerSideEmitResponse, notepack.Map{{Key: "requestId", Value: requestID}, {Key: "packet", Value: v}})
 		})
 	default:

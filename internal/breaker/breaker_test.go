@@ -22,41 +22,32 @@ func TestBreaker(t *testing.T) {
 	if !b.Fail() || b.Fail() || !b.Open() {
 		t.Fatal("Fail should report the opening only")
 	}
-	// Open: callers are refused, but for one probe per interval.
-	var allowed atomic.Int32
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if ok, probe := b.Allow(); ok {
-				if !probe {
-					t.Error("let through while open, not as a probe")
+	// Open: callers are refused, but for one probe per interval. burst has
+	// 50 callers ask at once and counts those let through (as probes only).
+	burst := func() int32 {
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if ok, probe := b.Allow(); ok {
+					if !probe {
+						t.Error("let through while open, not as a probe")
+					}
+					allowed.Add(1)
 				}
-				allowed.Add(1)
-			}
-		}()
+			}()
+		}
+		wg.Wait()
+		return allowed.Load()
 	}
-	wg.Wait()
-	if allowed.Load() != 0 {
-		t.Fatalf("%d calls let through right after the failure", allowed.Load())
+	if n := burst(); n != 0 {
+		t.Fatalf("%d calls let through right after the failure", n)
 	}
 	time.Sleep(60 * time.Millisecond)
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if ok, probe := b.Allow(); ok {
-				if !probe {
-					t.Error("let through while open, not as a probe")
-				}
-				allowed.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if allowed.Load() != 1 {
-		t.Fatalf("%d probes let through after an interval, want 1", allowed.Load())
+	if n := burst(); n != 1 {
+		t.Fatalf("%d probes let through after an interval, want 1", n)
 	}
 	if !b.OK() || b.Open() {
 		t.Fatal("a success should close the breaker")

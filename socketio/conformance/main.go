@@ -39,7 +39,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
@@ -51,6 +50,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	redisadapter "github.com/rpsio/rpsio/adapter/redis"
+	"github.com/rpsio/rpsio/internal/pprofserver"
 	"github.com/rpsio/rpsio/socketio"
 	"github.com/rpsio/rpsio/socketio/engineio"
 )
@@ -196,19 +196,12 @@ type heartbeat struct{ interval, timeout time.Duration }
 // servePprof serves the profiling endpoints on their own listener, never on
 // the Socket.IO one.
 func servePprof(addr string) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
+	_, a, err := pprofserver.Start(addr, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "--pprof-addr:", err)
 		os.Exit(2)
 	}
-	fmt.Fprintf(os.Stderr, "pprof on http://%s/debug/pprof/\n", ln.Addr())
-	go func() { _ = (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
+	fmt.Fprintf(os.Stderr, "pprof on http://%s/debug/pprof/\n", a)
 }
 
 // NewSocketServer builds the socket-mode server; adapter nil means one

@@ -13,14 +13,11 @@
 // The lobby is plain HTTP (listRooms below): the socket is only needed once
 // the player picks a room.
 
-class GoldClient {
+const { RoomClient, STATUS_TEXT } = require('./room-client');
+
+class GoldClient extends RoomClient {
   constructor(opts) {
-    this.opts = opts;
-    this.listeners = {};
-    this.status = 'connecting'; // connecting | connected | reconnecting | offline | refused | closed
-    this.error = null;
-    this.me = { playerId: null, name: opts.name || '', token: opts.token || '' };
-    this.room = null; // last "room" payload
+    super(opts, '/gold');
     this.board = null; // see emptyBoard()
     this.over = null; // the "over" payload of the current room
     this.lastDig = null; // the last "dug" payload
@@ -29,45 +26,7 @@ class GoldClient {
     // so the countdown goes by the server's deadline moved to our clock.
     this.clockOffset = 0;
 
-    const auth = {};
-    if (opts.name) auth.name = opts.name;
-    if (opts.token) auth.token = opts.token;
-    let socket;
-    if (opts.manager) {
-      socket = opts.manager.socket('/gold', { auth });
-    } else {
-      const ioOptions = Object.assign({ auth, forceNew: true }, opts.ioOptions || {});
-      if (opts.wx) ioOptions.wx = opts.wx;
-      socket = opts.io(opts.url.replace(/\/+$/, '') + '/gold', ioOptions);
-    }
-    this.socket = socket;
-    if (socket.connected) this.status = 'connected';
-
-    socket.on('connect', () => this._set({ status: 'connected', error: null }));
-    socket.on('disconnect', (reason, details) => {
-      const code = details && details.code ? ' ' + details.code : '';
-      this._set({ status: socket.active ? 'reconnecting' : 'closed', error: reason + code });
-    });
-    socket.on('connect_error', (err) => {
-      if (err.data && err.data.code === 'invalid_token' && socket.auth && socket.auth.token) {
-        // The server no longer knows our token (new secret): start a new identity.
-        socket.auth = this.me.name ? { name: this.me.name } : {};
-        if (typeof opts.onToken === 'function') opts.onToken('');
-        socket.connect();
-        return;
-      }
-      this._set({ status: socket.active ? 'reconnecting' : 'refused', error: err.message });
-    });
-    socket.io.on('offline', () => this._set({ status: 'offline' }));
-    socket.on('welcome', (w) => {
-      this.me = { playerId: w.playerId, name: w.name, token: w.token };
-      // Reconnections send the token: the server keeps our seat for the grace
-      // and sends `room` and `board` again.
-      socket.auth = { name: w.name, token: w.token };
-      if (typeof opts.onToken === 'function') opts.onToken(w.token);
-      this._emit('welcome', w);
-      this._changed();
-    });
+    const socket = this.socket;
     socket.on('room', (room) => {
       if (this.room && room.id !== this.room.id) this._resetGame();
       this.room = room;
@@ -110,51 +69,10 @@ class GoldClient {
     });
   }
 
-  on(event, fn) {
-    (this.listeners[event] || (this.listeners[event] = [])).push(fn);
-    return () => this.off(event, fn);
-  }
-
-  off(event, fn) {
-    const l = this.listeners[event];
-    if (l && l.indexOf(fn) !== -1) l.splice(l.indexOf(fn), 1);
-  }
-
-  _emit(event, arg) {
-    (this.listeners[event] || []).slice().forEach((fn) => fn(arg));
-  }
-
-  _set(patch) {
-    Object.assign(this, patch);
-    this._changed();
-  }
-
-  _changed() {
-    this._emit('change', this);
-  }
-
   _resetGame() {
     this.board = null;
     this.over = null;
     this.lastDig = null;
-  }
-
-  // Sends a request and resolves with the server's answer; rejects with the
-  // server's error (err.code: not_your_turn, already_open, ...), on timeout
-  // or disconnect.
-  _request(event, payload) {
-    return this.socket
-      .timeout(this.opts.requestTimeout || 5000)
-      .emitWithAck(event, payload)
-      .then((res) => {
-        if (!res || res.ok !== true) {
-          const e = (res && res.error) || {};
-          const err = new Error(e.message || event + ' failed');
-          err.code = e.code;
-          throw err;
-        }
-        return res;
-      });
   }
 
   // join({size}) finds or creates a room of that size (2..4);
@@ -185,11 +103,6 @@ class GoldClient {
       this._changed();
       return res;
     });
-  }
-
-  close() {
-    this.socket.disconnect();
-    this._set({ status: 'closed' });
   }
 
   state() {
@@ -291,15 +204,6 @@ function listRooms(request, url) {
     });
   });
 }
-
-const STATUS_TEXT = {
-  connecting: 'Connecting…',
-  connected: 'Online',
-  reconnecting: 'Reconnecting…',
-  offline: 'No network',
-  refused: 'Refused by the server',
-  closed: 'Disconnected',
-};
 
 // Data for the lobby part of the gold page.
 function goldLobbyView(rooms) {

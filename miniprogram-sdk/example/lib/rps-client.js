@@ -8,6 +8,8 @@
 //   client.on('change', () => page.setData(lobbyView(client)))
 //   await client.join(2); await client.choose('rock')
 
+const { RoomClient, STATUS_TEXT } = require('./room-client');
+
 const MOVES = ['rock', 'paper', 'scissors'];
 const BEATS = { rock: 'scissors', paper: 'rock', scissors: 'paper' };
 
@@ -15,53 +17,16 @@ function beats(a, b) {
   return BEATS[a] === b;
 }
 
-class RpsClient {
+class RpsClient extends RoomClient {
   constructor(opts) {
-    this.opts = opts;
-    this.listeners = {};
-    this.status = 'connecting'; // connecting | connected | reconnecting | offline | refused | closed
-    this.error = null;
-    this.me = { playerId: null, name: opts.name || '', token: opts.token || '' };
-    this.room = null;
+    super(opts, '/rps');
     this.round = null; // { roomId, round, deadline (local ms), duration }
     this.myMove = null;
     this.chosen = {}; // playerId -> true, for the current round
     this.lastResult = null;
     this.results = [];
 
-    const auth = {};
-    if (opts.name) auth.name = opts.name;
-    if (opts.token) auth.token = opts.token;
-    const url = opts.url.replace(/\/+$/, '') + '/rps';
-    const ioOptions = Object.assign({ auth, forceNew: true }, opts.ioOptions || {});
-    if (opts.wx) ioOptions.wx = opts.wx;
-    const socket = opts.io(url, ioOptions);
-    this.socket = socket;
-
-    socket.on('connect', () => this._set({ status: 'connected', error: null }));
-    socket.on('disconnect', (reason, details) => {
-      const code = details && details.code ? ' ' + details.code : '';
-      this._set({ status: socket.active ? 'reconnecting' : 'closed', error: reason + code });
-    });
-    socket.on('connect_error', (err) => {
-      if (err.data && err.data.code === 'invalid_token' && socket.auth && socket.auth.token) {
-        // The server no longer knows our token (new secret): start a new identity.
-        socket.auth = this.me.name ? { name: this.me.name } : {};
-        if (typeof opts.onToken === 'function') opts.onToken('');
-        socket.connect();
-        return;
-      }
-      this._set({ status: socket.active ? 'reconnecting' : 'refused', error: err.message });
-    });
-    socket.io.on('offline', () => this._set({ status: 'offline' }));
-    socket.on('welcome', (w) => {
-      this.me = { playerId: w.playerId, name: w.name, token: w.token };
-      // Reconnections send the token, so the server knows us again.
-      socket.auth = { name: w.name, token: w.token };
-      if (typeof opts.onToken === 'function') opts.onToken(w.token);
-      this._emit('welcome', w);
-      this._changed();
-    });
+    const socket = this.socket;
     socket.on('room', (room) => {
       if (this.room && room.id !== this.room.id) this.results = [];
       this.room = room;
@@ -94,46 +59,6 @@ class RpsClient {
       this._emit('result', r);
       this._changed();
     });
-  }
-
-  on(event, fn) {
-    (this.listeners[event] || (this.listeners[event] = [])).push(fn);
-    return () => this.off(event, fn);
-  }
-
-  off(event, fn) {
-    const l = this.listeners[event];
-    if (l && l.indexOf(fn) !== -1) l.splice(l.indexOf(fn), 1);
-  }
-
-  _emit(event, arg) {
-    (this.listeners[event] || []).slice().forEach((fn) => fn(arg));
-  }
-
-  _set(patch) {
-    Object.assign(this, patch);
-    this._changed();
-  }
-
-  _changed() {
-    this._emit('change', this);
-  }
-
-  // Sends a request and resolves with the server's answer; rejects with the
-  // server's error ({ok:false, error:{code,message}}), on timeout or disconnect.
-  _request(event, payload) {
-    return this.socket
-      .timeout(this.opts.requestTimeout || 5000)
-      .emitWithAck(event, payload)
-      .then((res) => {
-        if (!res || res.ok !== true) {
-          const e = (res && res.error) || {};
-          const err = new Error(e.message || event + ' failed');
-          err.code = e.code;
-          throw err;
-        }
-        return res;
-      });
   }
 
   join(size) {
@@ -170,25 +95,11 @@ class RpsClient {
     });
   }
 
-  close() {
-    this.socket.disconnect();
-    this._set({ status: 'closed' });
-  }
-
   secondsLeft(now) {
     if (!this.round) return 0;
     return Math.max(0, Math.ceil((this.round.deadline - (now || Date.now())) / 1000));
   }
 }
-
-const STATUS_TEXT = {
-  connecting: 'Connecting…',
-  connected: 'Online',
-  reconnecting: 'Reconnecting…',
-  offline: 'No network',
-  refused: 'Refused by the server',
-  closed: 'Disconnected',
-};
 
 const MOVE_ICON = { rock: '✊', paper: '✋', scissors: '✌️' };
 

@@ -12,12 +12,14 @@
 //     open cell once that event is applied; a gold value (-1) only ever appears for a cell that a
 //     "dug" with gold: true opened. The raw Engine.IO text is also checked for a "gold" list.
 // Violations are kept in player.problems; every wait fails as soon as there is one, and
-// assertClean() fails a test that saw any.
+// assertClean() fails a test that saw any. The player itself (recording, waits, seq order, acks)
+// is test/lib/player.js, shared with test/rps.
 const assert = require('node:assert/strict');
 const { io } = require('socket.io-client');
-
-const DEFAULT_TIMEOUT_MS = 8000;
-const ACK_TIMEOUT_MS = 5000;
+const {
+  GamePlayer, checkShape, track, assertError, assertOk: baseAssertOk, withoutSeq, isObj, sameKeys, isInt, short,
+  DEFAULT_TIMEOUT_MS,
+} = require('../../lib/player');
 
 const SHAPES = {
   welcome: ['name', 'playerId', 'token'],
@@ -29,15 +31,6 @@ const SHAPES = {
 };
 const ROOM_PLAYER_KEYS = ['connected', 'id', 'name', 'score'];
 const TURN_KEYS = ['deadline', 'duration', 'playerId', 'roomId'];
-
-const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const sortedKeys = (o) => Object.keys(o).sort();
-const sameKeys = (o, keys) => isObj(o) && JSON.stringify(sortedKeys(o)) === JSON.stringify([...keys].sort());
-const isInt = (v) => Number.isInteger(v);
-const short = (v) => {
-  const s = JSON.stringify(v);
-  return s && s.length > 300 ? `${s.slice(0, 300)}…` : s;
-};
 
 function checkCell(c, { width, height } = {}) {
   if (!isObj(c)) return 'cell not an object';
@@ -56,14 +49,9 @@ function checkScores(s) {
 
 // Returns the contract violations of one received event (shapes and types only).
 function checkEvent(name, args) {
-  const out = [];
-  if (!(name in SHAPES)) return [`unexpected event "${name}" ${short(args)}`];
-  if (args.length !== 1) out.push(`"${name}" has ${args.length} arguments, want 1`);
+  const { out, ok } = checkShape(SHAPES, name, args);
+  if (!ok) return out;
   const d = args[0];
-  if (!sameKeys(d, SHAPES[name])) {
-    out.push(`"${name}" payload keys ${isObj(d) ? short(sortedKeys(d)) : short(d)}, want exactly ${short(SHAPES[name])}`);
-    return out;
-  }
   const bad = (what) => out.push(`"${name}" ${what}: ${short(d)}`);
   if (name !== 'welcome' && (!isInt(d.seq) || d.seq < 1)) bad('seq not an integer >= 1');
   const turnOK = (t) => sameKeys(t, TURN_KEYS) && typeof t.playerId === 'string' && t.playerId
@@ -133,63 +121,24 @@ function cellsIn(v, out = []) {
   return out;
 }
 
-const withoutSeq = (d) => {
-  const { seq, ...rest } = d; // eslint-disable-line no-unused-vars
-  return rest;
-};
-
-class GoldPlayer {
-  // opts: name, token (sent in auth), or auth (sent as is); transports; label.
-  constructor(server, { name, token, auth, transports = ['websocket'], label } = {}) {
-    this.label = label || name || 'player';
-    this.events = []; // { name, args, data, at, seq }
-    this.cursor = new Map();
-    this.waiters = new Set();
-    this.problems = [];
-    this.seqs = new Map(); // room id -> last seq
+class GoldPlayer extends GamePlayer {
+  // opts: see GamePlayer (name, token, auth, transports, label).
+  constructor(server, opts) {
+    super(io, '/gold', server, opts);
     this.open = new Map(); // "x,y" -> value, the cells open as far as this player was told
     this.dugGold = new Set(); // "x,y" of gold cells a dug event opened
     this.raw = []; // raw text of every event packet
-    this.welcome = null;
-    if (auth === undefined) {
-      auth = {};
-      if (name !== undefined) auth.name = name;
-      if (token !== undefined) auth.token = token;
-    }
-    this.socket = io(`${server.url}/gold`, {
-      auth, transports, upgrade: transports.length > 1, forceNew: true, reconnection: false, timeout: DEFAULT_TIMEOUT_MS,
-    });
-    this.socket.io.on('open', () => {
-      this.socket.io.engine.on('packet', (p) => {
-        if (p.type !== 'message' || typeof p.data !== 'string' || p.data[0] !== '2') return;
-        this.raw.push(p.data);
-        if (/"gold"\s*:\s*\[/.test(p.data)) this.problem(`raw packet carries a gold list: ${short(p.data)}`);
-      });
-    });
-    this.socket.onAny((ev, ...args) => {
-      // Connection state recovery (on in rpsio, docs/PROTOCOL.md): a kept event's last
-      // argument is its offset, as socket.io-client 4.6+ reads it; the contract is the rest.
-      if (this.socket._pid && args.length > 1 && typeof args[args.length - 1] === 'string') {
-        const offset = args.pop();
-        if (!/^[A-Za-z0-9]+-[0-9a-z]+-[0-9a-z]+$/.test(offset)) this.problem(`"${ev}" ends with ${short(offset)}, not an offset`);
-      }
-      const problems = checkEvent(ev, args);
-      for (const problem of problems) this.problem(problem);
-      let seq;
-      if (!problems.length && ev !== 'welcome') {
-        ({ seq } = args[0]);
-        const room = ev === 'room' ? args[0].id : args[0].roomId;
-        const last = this.seqs.get(room) || 0;
-        if (seq < last) this.problem(`"${ev}" of room ${room} has seq ${seq} after ${last}`);
-        this.seqs.set(room, Math.max(seq, last));
-        this.learn(ev, args[0]);
-        args = [withoutSeq(args[0])];
-      }
-      this.push(ev, args, seq);
-    });
-    this.socket.on('connect_error', (err) => this.push('connect_error', [err]));
-    this.socket.on('disconnect', (reason) => this.push('disconnect', [reason]));
   }
+
+  checkEvent(name, args) { return checkEvent(name, args); }
+
+  rawEvent(data) {
+    if (typeof data !== 'string' || data[0] !== '2') return;
+    this.raw.push(data);
+    if (/"gold"\s*:\s*\[/.test(data)) this.problem(`raw packet carries a gold list: ${short(data)}`);
+  }
+
+  roomEvent(name, d) { this.learn(name, d); }
 
   // Updates the board this player knows from an event, then checks the event mentions open cells
   // only and shows gold only where a dig found it.
@@ -223,87 +172,9 @@ class GoldPlayer {
     }
   }
 
-  problem(text) {
-    this.problems.push(`${this.label}: ${text}`);
-    this.wake();
-  }
-
-  push(name, args, seq) {
-    this.events.push({ name, args, data: args[0], at: Date.now(), seq });
-    this.wake();
-  }
-
-  wake() {
-    for (const w of [...this.waiters]) w();
-  }
-
-  // Waits for the next `name` event (after the last one consumed) whose payload satisfies pred,
-  // consumes it and resolves with { data, at, seq }. Fails at once on a contract violation, or on
-  // one of the failOn events.
-  nextEntry(name, pred = () => true, { timeout = DEFAULT_TIMEOUT_MS, failOn = [], what } = {}) {
-    const label = `${this.label}: ${what || `"${name}"`}`;
-    return new Promise((resolve, reject) => {
-      let timer;
-      const done = (fn, v) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        fn(v);
-      };
-      const check = () => {
-        if (this.problems.length) return done(reject, new Error(`contract violation while waiting for ${label}:\n  ${this.problems.join('\n  ')}`));
-        const from = this.cursor.get(name) || 0;
-        for (let i = from; i < this.events.length; i++) {
-          const e = this.events[i];
-          if (failOn.includes(e.name)) return done(reject, new Error(`${label}: got "${e.name}" ${short(e.data)} first`));
-          if (e.name === name && pred(e.data)) {
-            this.cursor.set(name, i + 1);
-            return done(resolve, { data: e.data, at: e.at, seq: e.seq });
-          }
-        }
-        return undefined;
-      };
-      timer = setTimeout(() => done(reject, new Error(`timed out after ${timeout} ms waiting for ${label}; received so far:\n  ${this.history()}`)), timeout);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  async next(name, pred, opts) {
-    return (await this.nextEntry(name, pred, opts)).data;
-  }
-
-  all(name, pred = () => true) {
-    return this.events.filter((e) => e.name === name && pred(e.data)).map((e) => e.data);
-  }
-
-  history(n = 12) {
-    return this.events.slice(-n).map((e) => `${e.name} ${short(e.data)}`).join('\n  ') || '(nothing)';
-  }
-
-  async connected() {
-    this.welcome = await this.next('welcome', undefined, { failOn: ['connect_error', 'disconnect'] });
-    this.id = this.welcome.playerId;
-    this.token = this.welcome.token;
-    return this.welcome;
-  }
-
-  async refused() {
-    return this.next('connect_error', undefined, { failOn: ['welcome'] });
-  }
-
-  async ack(event, ...args) {
-    try {
-      return await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args);
-    } catch (err) {
-      throw new Error(`${this.label}: no ack for "${event}" ${short(args)} within ${ACK_TIMEOUT_MS} ms (${err.message})`);
-    }
-  }
-
   join(opts = {}) { return this.ack('join', opts); }
 
   dig(x, y) { return this.ack('dig', { x, y }); }
-
-  leave() { return this.ack('leave', {}); }
 
   // The closed cells of a width×height board as this player knows it, in reading order.
   closedCells(width, height) {
@@ -311,50 +182,14 @@ class GoldPlayer {
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (!this.open.has(`${x},${y}`)) out.push({ x, y });
     return out;
   }
-
-  close() {
-    this.socket.disconnect();
-  }
-
-  async retire() {
-    if (this.socket.connected) {
-      try { await this.socket.timeout(1000).emitWithAck('leave', {}); } catch { /* closing anyway */ }
-    }
-    this.close();
-  }
-
-  assertClean() {
-    assert.deepEqual(this.problems, [], `${this.label}: contract violations on the wire`);
-  }
 }
 
-async function connect(t, server, opts = {}) {
-  const p = track(t, new GoldPlayer(server, opts));
-  await p.connected();
-  return p;
-}
+const connect = (t, server, opts) => GoldPlayer.connect(t, server, opts);
 
-function track(t, p) {
-  t.after(() => p.retire());
-  return p;
-}
-
-function assertError(ack, code, what = '') {
-  const ctx = `${what ? `${what}: ` : ''}ack ${short(ack)}`;
-  assert.ok(isObj(ack), `${ctx}: not an object`);
-  assert.deepEqual(sortedKeys(ack), ['error', 'ok'], `${ctx}: keys`);
-  assert.equal(ack.ok, false, `${ctx}: ok`);
-  assert.ok(sameKeys(ack.error, ['code', 'message']), `${ctx}: error keys`);
-  assert.equal(ack.error.code, code, `${ctx}: error code`);
-  assert.ok(typeof ack.error.message === 'string' && ack.error.message.length > 0, `${ctx}: message`);
-}
-
+// As test/lib/player.js's, and a room in the ack is checked as a "room" event.
 function assertOk(ack, what = '', keys = []) {
-  const ctx = `${what ? `${what}: ` : ''}ack ${short(ack)}`;
-  assert.ok(isObj(ack), `${ctx}: not an object`);
-  assert.equal(ack.ok, true, `${ctx}: ok`);
-  assert.deepEqual(sortedKeys(ack), ['ok', ...keys].sort(), `${ctx}: keys`);
-  if (keys.includes('room')) assert.deepEqual(checkEvent('room', [ack.room]), [], `${ctx}: room`);
+  baseAssertOk(ack, what, keys);
+  if (keys.includes('room')) assert.deepEqual(checkEvent('room', [ack.room]), [], `${what ? `${what}: ` : ''}ack ${short(ack)}: room`);
 }
 
 module.exports = {

@@ -1,38 +1,11 @@
 'use strict';
-// A real redis-server on a free loopback port, persistence off, for one test file.
-const net = require('node:net');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawnUntil } = require('./servers');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+// A real redis-server on a free loopback port, persistence off, for one test file
+// (test/lib/redis-server.js); stop() also removes its directory.
+const shared = require('../../lib/redis-server');
 
 async function startRedis() {
-  const bin = process.env.REDIS_SERVER || 'redis-server';
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpsio-recovery-redis-'));
-  const p = await spawnUntil('redis-server', bin, [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--loglevel', 'notice',
-  ], /Ready to accept connections/);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: async () => {
-      await p.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const h = await shared.startRedis(undefined, { tmpPrefix: 'rpsio-recovery-redis-' });
+  return { url: h.url, port: h.port, stop: () => h.close() };
 }
 
-module.exports = { startRedis, freePort };
+module.exports = { startRedis, freePort: shared.freePort };

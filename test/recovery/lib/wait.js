@@ -1,32 +1,14 @@
 'use strict';
 // Waits on events with a timeout as a failure guard only: nothing here sleeps for a fixed time.
+const interop = require('../../interop/lib/wait');
+
 const TIMEOUT_MS = 10000;
+const { withTimeout } = interop;
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  const guard = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
-}
-
-// Resolves with the arguments of the next `event`; rejects on one of `failOn`.
-function once(emitter, event, { timeout = TIMEOUT_MS, failOn = [] } = {}) {
-  let cleanup;
-  const p = new Promise((resolve, reject) => {
-    const on = (...args) => { cleanup(); resolve(args); };
-    const fails = failOn.map((name) => {
-      const fn = (err) => { cleanup(); reject(new Error(`got "${name}" (${err && err.message}) waiting for "${event}"`)); };
-      emitter.on(name, fn);
-      return [name, fn];
-    });
-    cleanup = () => {
-      emitter.off(event, on);
-      for (const [name, fn] of fails) emitter.off(name, fn);
-    };
-    emitter.on(event, on);
-  });
-  return withTimeout(p, timeout, `"${event}"`).finally(() => cleanup());
+// Resolves with the arguments of the next `event`; rejects on one of `failOn` (test/interop's
+// once, with this suite's longer default timeout).
+function once(emitter, event, opts = {}) {
+  return interop.once(emitter, event, { timeout: TIMEOUT_MS, ...opts });
 }
 
 // Resolves when cond() holds, checked each time `event` fires on emitter.

@@ -10,24 +10,9 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { before, after } = require('node:test');
+const { track, terminate } = require('../../lib/spawn');
 
 const START_TIMEOUT_MS = 15000;
-const STOP_TIMEOUT_MS = 3000;
-
-// Last resort: never leave a server behind if this test process exits or is stopped.
-const live = new Set();
-function killAll() {
-  for (const child of live) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    killAll();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  });
-}
 
 function binary() {
   const bin = process.env.RPSIO_BIN;
@@ -47,24 +32,16 @@ async function launch({ roundDuration = '3s', roundGap = '100ms', grace = '5s', 
   const args = ['--addr', '127.0.0.1:0', '--round-duration', roundDuration, '--round-gap', roundGap,
     '--reconnect-grace', grace, '--token-secret', 'test', ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  live.add(child);
+  const exited = track(child); // killed on process exit as a last resort
   let stderr = ''; // the tail, for failure messages
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-16384); });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    live.delete(child);
-    resolve({ code, signal });
-  }));
   const isAlive = () => child.exitCode === null && child.signalCode === null;
   let stopping = false;
   let crashed = null;
   const stop = async () => {
     stopping = true;
-    if (!isAlive()) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    await terminate(child, exited);
   };
   const shutdown = async () => {
     await stop();
