@@ -323,7 +323,7 @@ function parseArgs(argv) {
   const o = {
     quick: false, conns: 5000, ackConns: 50, pinAckConns: 200, room: 200, duration: 5, warmup: 1, reps: 3,
     window: 16, connectConcurrency: 20, out: path.join(TMP, 'results.json'), bin: path.join(TMP, 'conformance'),
-    zsioBin: path.join(TMP, 'zsio'), build: true, servers: ['ours', 'ref', 'zsio'], modes: ['A', 'B'], settleMax: 20,
+    zsioBin: path.join(TMP, 'zsio'), floorBin: path.join(TMP, 'floor'), syscalls: false, build: true, servers: ['ours', 'ref', 'zsio'], modes: ['A', 'B'], settleMax: 20,
     idleWindow: 3, retries: 1, calm: null, oursEnv: {}, phases: ['mem', 'ack', 'bcast'],
     scale: false, scaleConns: 19800, scaleWorkers: 4, scalePingInterval: 25000, scalePingTimeout: 20000,
   };
@@ -351,6 +351,8 @@ function parseArgs(argv) {
       case '--out': o.out = path.resolve(val()); break;
       case '--bin': o.bin = path.resolve(val()); o.build = false; break;
       case '--zsio-bin': o.zsioBin = path.resolve(val()); o.build = false; break;
+      case '--floor-bin': o.floorBin = path.resolve(val()); o.build = false; break;
+      case '--syscalls': o.syscalls = true; break;
       case '--no-build': o.build = false; break;
       case '--only': o.servers = [val()]; break;
       case '--servers': o.servers = val().split(','); break;
@@ -371,7 +373,7 @@ function parseArgs(argv) {
   }
   for (const p of o.phases) if (!['mem', 'ack', 'bcast'].includes(p)) throw new Error('unknown phase ' + p);
   for (const m of o.modes) if (!MODES[m]) throw new Error('unknown mode ' + m + ' (A or B)');
-  for (const n of o.servers) if (!SERVERS[n]) throw new Error('unknown server ' + n + ' (ours, ref, zsio)');
+  for (const n of o.servers) if (!SERVERS[n]) throw new Error('unknown server ' + n + ' (' + Object.keys(SERVERS).join(', ') + ')');
   return o;
 }
 
@@ -379,7 +381,11 @@ const HELP = `usage: node load.js [options]
   (default: modes A and B, servers ours, ref and zsio, phases mem, ack and bcast, medians of 3)
   --quick            N=500, C=20 (B: 40), R=50, 2 s phases, 0.5 s warm-up, 1 repetition, 2 retries
   --modes A,B        A: unpinned, 2 client workers; B: server pinned to core 0, 1 client worker on core 1
-  --servers LIST     comma-separated subset of ours,ref,zsio (--only X: one of them)
+  --servers LIST     comma-separated subset of ours,ref,zsio,floor-nbio,floor-net (--only X: one of them)
+                     floor-nbio / floor-net: bench/floor, the least a Go server does for this contract,
+                     on lesismal/nbio (event-driven) or on net with a goroutine per connection
+  --syscalls         count the server's system calls in every measured window (perf stat, tracepoints;
+                     adds overhead: take CPU figures from runs without it)
   --conns N          idle connections for the memory phase (default 5000)
   --ack-conns C      mode A: connections with one ack in flight each (default 50)
   --pin-ack-conns C  mode B: the same (default 200)
@@ -401,6 +407,7 @@ const HELP = `usage: node load.js [options]
   --ours-env K=V     extra environment for our server, e.g. GOGC=50 (repeatable)
   --bin PATH         our conformance binary (skips the builds)
   --zsio-bin PATH    the zishang520/socket.io fixture binary (skips the builds)
+  --floor-bin PATH   the bench/floor binary (skips the builds)
   --no-build         use ${TMP}/conformance and ${TMP}/zsio as they are
   --out PATH         JSON results (default ${TMP}/results.json)`;
 
@@ -499,6 +506,16 @@ const SERVERS = {
   zsio: {
     label: 'zishang520/socket.io v3 (Go)',
     cmd: (o, ping) => [o.zsioBin, ['--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  'floor-nbio': {
+    label: 'floor: nbio event loop (Go)',
+    cmd: (o, ping) => [o.floorBin, ['--io', 'nbio', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  'floor-net': {
+    label: 'floor: goroutine per conn (Go)',
+    cmd: (o, ping) => [o.floorBin, ['--io', 'net', '--addr', '127.0.0.1:0',
       ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
   },
 };
@@ -601,6 +618,59 @@ function cpuBetween(a, b) {
   };
 }
 
+// --syscalls: the server's system calls over the measured window, counted by
+// perf stat on the syscall tracepoints of every thread of the process (no
+// ptrace: the server runs at nearly full speed). perf starts with its counters
+// off and is told over its control pipe to count exactly between the two CPU
+// snapshots of the window, so per operation is count / operations.
+const SYSCALLS = ['read', 'write', 'readv', 'writev', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'epoll_wait', 'epoll_pwait',
+  'epoll_pwait2', 'epoll_ctl', 'futex', 'nanosleep', 'clock_nanosleep', 'sched_yield', 'tgkill', 'getpid', 'madvise', 'mmap', 'munmap',
+  'rt_sigreturn', 'io_uring_enter'];
+function sysStart(o, srv) {
+  if (!o.syscalls) return null;
+  const out = path.join(TMP, `perf-${srv.pid}-${Date.now()}.txt`);
+  const ev = ['raw_syscalls:sys_enter', ...SYSCALLS.map((n) => 'syscalls:sys_enter_' + n)].join(',');
+  const p = spawn('perf', ['stat', '--no-big-num', '-D', '-1', '--control', 'fd:3,4', '-o', out, '-e', ev, '-p', String(srv.pid)],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+  children.add(p);
+  const h = { p, out, exited: new Promise((r) => p.once('exit', r)), acks: [] };
+  p.stdio[4].on('data', (d) => { for (const _ of String(d).match(/ack/g) || []) { const w = h.acks.shift(); if (w) w(); } });
+  return h;
+}
+// Turns perf's counters on or off, and waits for perf to say it did.
+async function sysCtl(h, cmd) {
+  if (!h) return;
+  const acked = new Promise((r) => h.acks.push(r));
+  h.p.stdio[3].write(cmd + '\n');
+  if (!await Promise.race([acked.then(() => true), sleep(3000).then(() => false)])) throw new Error(`perf: no ack to ${cmd}`);
+}
+async function sysStop(h) {
+  if (!h) return null;
+  h.p.kill('SIGINT');
+  await Promise.race([h.exited, sleep(5000)]);
+  children.delete(h.p);
+  let text = '';
+  try { text = fs.readFileSync(h.out, 'utf8'); fs.unlinkSync(h.out); } catch { return null; }
+  const r = { total: null, seconds: null, by: {} };
+  if (/<not counted>|<not supported>/.test(text)) return null;
+  for (const line of text.split('\n')) {
+    let m = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (m && m[2] === 'raw_syscalls:sys_enter') r.total = Number(m[1]);
+    else if (m && m[2].startsWith('syscalls:sys_enter_')) { const n = Number(m[1]); if (n) r.by[m[2].slice(19)] = n; }
+  }
+  if (r.total == null) return null;
+  r.other = r.total - Object.values(r.by).reduce((a, b) => a + b, 0);
+  return r;
+}
+// System calls per operation over the measured window.
+function sysPer(sys, ops) {
+  if (!sys || !ops) return null;
+  const per = (n) => n / ops;
+  const by = {};
+  for (const [k, v] of Object.entries(sys.by)) by[k] = per(v);
+  return { total: per(sys.total), ...by, other: per(sys.other), count: sys.total, ops };
+}
+
 async function assertAlive(srv) { if (srv.exited) throw new Error(`${srv.name} exited (${srv.exit}); stderr: ${srv.stderr()}`); }
 
 async function connectAll(workers, url, n, group, o, localAddresses = null) {
@@ -633,9 +703,15 @@ async function phaseMem(srv, workers, o, n = o.conns, localAddresses = null) {
   const conn = await connectAll(workers, srv.url, n, 'idle', o, localAddresses);
   if (conn.ok < n) failures.push(`${conn.ok}/${n} connections established ${JSON.stringify(conn.errors)}`);
   const after = await stableRss(srv, workers, o.settleMax);
+  const sysH = sysStart(o, srv);
+  if (sysH) await sleep(500); // perf attached
+  await sysCtl(sysH, 'enable');
   const a = snapshot(srv, workers);
   await sleep(o.idleWindow * 1000);
-  const idle = cpuBetween(a, snapshot(srv, workers));
+  const b = snapshot(srv, workers);
+  await sysCtl(sysH, 'disable');
+  const idle = cpuBetween(a, b);
+  const sys = await sysStop(sysH);
   const afterGc = await collect(srv);
   const gc = lastGcTrace(srv.stderr());
   // Dropped before the RSS was read means the RSS is not that of N connections.
@@ -651,6 +727,8 @@ async function phaseMem(srv, workers, o, n = o.conns, localAddresses = null) {
     bytesPerConnGc: conn.ok ? (afterGc - beforeGc) / k : null,
     idleServerPct: idle.serverPct, idleServerPctPer1k: idle.serverPct * 1000 / k, idleClientMaxPct: idle.clientMaxPct,
     clientLagMaxMs: closes.clientLagMaxMs, stealPct: idle.stealPct, otherPct: idle.otherPct,
+    // per ping round trip: every connection gets a ping per interval
+    ...(sys ? { sysPerPing: sysPer(sys, (conn.ok || 1) * idle.wallMs / (o.scale ? o.scalePingInterval : 300)), sysPerSec: sys.total * 1000 / idle.wallMs } : {}),
     ...(gc ? { goLiveHeapMB: gc.liveMB, goHeapGoalMB: gc.goalMB, goStacksMB: gc.stacksMB, goLiveHeapPerConn: gc.liveMB * 1048576 / k } : {}),
   };
 }
@@ -684,12 +762,16 @@ async function phaseAck(srv, workers, o, mode) {
   const conn = await connectAll(workers, srv.url, want, 'ack', o);
   if (conn.ok < want) failures.push(`${conn.ok}/${want} connections established ${JSON.stringify(conn.errors)}`);
   await Promise.all(workers.map((w) => w.call('ackStart')));
+  const sysH = sysStart(o, srv);
   await sleep(o.warmup * 1000);
   await Promise.all(workers.map((w) => w.call('ackMark')));
+  await sysCtl(sysH, 'enable');
   const a = snapshot(srv, workers);
   await sleep(o.duration * 1000);
   const st = await Promise.all(workers.map((w) => w.call('ackStop')));
   const b = snapshot(srv, workers);
+  await sysCtl(sysH, 'disable');
+  const sys = await sysStop(sysH);
   const cpu = cpuBetween(a, b);
   const closes = await checkCloses(workers);
   if (closes.unexpectedCloses) failures.push(`${closes.unexpectedCloses} connections dropped ${JSON.stringify(closes.reasons)}`);
@@ -704,6 +786,7 @@ async function phaseAck(srv, workers, o, mode) {
   return {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, conns: conn.ok, acks, acksPerSec: rate,
     p50Ms: histPct(h, 0.5), p99Ms: histPct(h, 0.99), clientLagMaxMs: Math.max(...st.map((x) => x.lag.maxMs)),
+    ...(sys ? { sysPerAck: sysPer(sys, acks) } : {}),
     serverCpuPct: cpu.serverPct, serverCpuMsPer1kAcks: acks ? cpu.serverMs / (acks / 1000) : null,
     clientCpuPct: cpu.clientPct, clientMaxPct: cpu.clientMaxPct, machinePct: cpu.machinePct, otherPct: cpu.otherPct, stealPct: cpu.stealPct,
   };
@@ -721,13 +804,20 @@ async function phaseBcast(srv, workers, o) {
   const nJoined = joined.reduce((x, j) => x + j.joined, 0);
   if (nJoined < conn.ok) failures.push(`${nJoined}/${conn.ok} joins acked`);
   const others = workers.slice(1).map((w) => w.index);
-  await Promise.all(workers.map((w, i) => w.call('bcastStart', { window: o.window, sender: i === 0, remotes: i === 0 ? others : [] })));
+  // Receivers' workers first: the sender starts sending as soon as its worker has started, and a
+  // tick must not reach a worker that is not counting yet.
+  await Promise.all(workers.slice(1).map((w) => w.call('bcastStart', { window: o.window, sender: false, remotes: [] })));
+  await workers[0].call('bcastStart', { window: o.window, sender: true, remotes: others });
+  const sysH = sysStart(o, srv);
   await sleep(o.warmup * 1000);
   await Promise.all(workers.map((w) => w.call('bcastMark')));
+  await sysCtl(sysH, 'enable');
   const a = snapshot(srv, workers);
   await sleep(o.duration * 1000);
   const st = await Promise.all(workers.map((w) => w.call('bcastStop')));
   const b = snapshot(srv, workers);
+  await sysCtl(sysH, 'disable');
+  const sys = await sysStop(sysH);
   const cpu = cpuBetween(a, b);
   const closes = await checkCloses(workers);
   if (closes.unexpectedCloses) failures.push(`${closes.unexpectedCloses} connections dropped ${JSON.stringify(closes.reasons)}`);
@@ -742,6 +832,7 @@ async function phaseBcast(srv, workers, o) {
   return {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, receivers: nJoined, delivered, deliveredPerSec: rate,
     broadcastsPerSec: st[0].ms > 0 ? sent * 1000 / st[0].ms : 0, clientLagMaxMs: Math.max(...st.map((x) => x.lag.maxMs)),
+    ...(sys ? { sysPerDelivery: sysPer(sys, delivered) } : {}),
     serverCpuPct: cpu.serverPct, serverCpuMsPer1kMsgs: delivered ? cpu.serverMs / (delivered / 1000) : null,
     clientCpuPct: cpu.clientPct, clientMaxPct: cpu.clientMaxPct, machinePct: cpu.machinePct, otherPct: cpu.otherPct, stealPct: cpu.stealPct,
   };
@@ -887,6 +978,28 @@ function perRep(results, servers, o) {
   return lines.join('\n');
 }
 
+// --syscalls: the server's system calls per operation (medians over the
+// passing repetitions), by kind.
+function sysTable(runs, servers) {
+  const kinds = [['read', ['read', 'readv', 'recvfrom', 'recvmsg']], ['write', ['write', 'writev', 'sendto', 'sendmsg']],
+    ['epoll', ['epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'epoll_ctl']], ['futex', ['futex']],
+    ['sleep/yield/signal', ['nanosleep', 'clock_nanosleep', 'sched_yield', 'tgkill', 'getpid', 'rt_sigreturn']]];
+  const head = ['phase: per', 'server', 'all', ...kinds.map((k) => k[0]), 'other'];
+  const lines = ['| ' + head.join(' | ') + ' |', '|' + head.map((_, i) => (i > 1 ? ' ---: ' : ' --- ')).join('|') + '|'];
+  for (const [phase, key, per] of [['ack', 'sysPerAck', 'acked round trip'], ['bcast', 'sysPerDelivery', 'broadcast delivery'], ['mem', 'sysPerPing', 'ping round trip (idle)']]) {
+    if (!runs[phase]) continue;
+    for (const n of servers) {
+      const vals = runs[phase].filter((r) => r.server === n && r.result && r.result.ok && r.result[key]).map((r) => r.result[key]);
+      if (!vals.length) continue;
+      const med = (f) => median(vals.map(f));
+      const cells = [`${phase}: ${per}`, n, fmt2(med((v) => v.total)),
+        ...kinds.map(([, names]) => fmt2(med((v) => names.reduce((a, k) => a + (v[k] || 0), 0)))), fmt2(med((v) => v.other + ['madvise', 'mmap', 'munmap', 'io_uring_enter'].reduce((a, k) => a + (v[k] || 0), 0)))];
+      lines.push('| ' + cells.join(' | ') + ' |');
+    }
+  }
+  return lines.join('\n');
+}
+
 function machineInfo() {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const model = (/model name\s*:\s*(.*)/.exec(cpuinfo) || [])[1] || 'unknown';
@@ -909,7 +1022,7 @@ function machineLine(machine) {
 
 function build(o, servers) {
   if (!o.build) {
-    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin]]) {
+    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin], ['floor-nbio', o.floorBin], ['floor-net', o.floorBin]]) {
       if (servers.includes(n) && !fs.existsSync(bin)) throw new Error(`${bin} missing (build it, or drop --bin/--no-build to let this script build it)`);
     }
   } else {
@@ -921,6 +1034,11 @@ function build(o, servers) {
     if (servers.includes('zsio')) {
       process.stderr.write(`building ${o.zsioBin} (bench/zsio) ... `);
       execFileSync('go', ['build', '-o', o.zsioBin, '.'], { cwd: path.join(REPO, 'bench', 'zsio'), stdio: ['ignore', 'inherit', 'inherit'] });
+      process.stderr.write('ok\n');
+    }
+    if (servers.some((n) => n.startsWith('floor-'))) {
+      process.stderr.write(`building ${o.floorBin} (bench/floor) ... `);
+      execFileSync('go', ['build', '-o', o.floorBin, '.'], { cwd: path.join(REPO, 'bench', 'floor'), stdio: ['ignore', 'inherit', 'inherit'] });
       process.stderr.write('ok\n');
     }
   }
@@ -1076,6 +1194,7 @@ async function main() {
       console.log(`\nMode ${MODES[mode].label}:\n`);
       console.log(markdown(summaries[mode], servers, o, mode));
       console.log('\n' + perRep(out.modes[mode].runs, servers, o));
+      if (o.syscalls) console.log(`\nServer system calls per operation (perf stat on the syscall tracepoints; CPU figures of this run carry that overhead):\n\n${sysTable(out.modes[mode].runs, servers)}`);
       const sat = [];
       for (const phase of ['ack', 'bcast']) for (const r of out.modes[mode].runs[phase] || []) if (r.result && r.result.clientMaxPct >= 90) sat.push(`${phase}/${r.server}/rep${r.rep} (${r.result.clientMaxPct.toFixed(0)}%)`);
       if (sat.length) console.log(`\nNOTE: a client worker was at >= 90 % of a core in: ${sat.join(', ')}; throughput there is the client's limit (CPU per operation still holds).`);
