@@ -318,17 +318,13 @@ func (s *sess) process(data []byte, out []byte) (int, []byte, error) {
 const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 func (s *sess) handshake(req []byte, out []byte) ([]byte, error) {
-	lineEnd := bytes.IndexByte(req, '\n')
-	if lineEnd < 0 {
-		lineEnd = len(req)
-	}
-	line := req[:lineEnd]
+	line, headers, _ := bytes.Cut(req, []byte("\n"))
 	if !bytes.HasPrefix(line, []byte("GET /socket.io/?")) || !bytes.Contains(line, []byte("EIO=4")) ||
 		!bytes.Contains(line, []byte("transport=websocket")) {
 		return append(out, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"...), errProtocol
 	}
 	var key []byte
-	for _, h := range bytes.Split(req[lineEnd+1:], []byte("\r\n")) {
+	for _, h := range bytes.Split(headers, []byte("\r\n")) {
 		if i := bytes.IndexByte(h, ':'); i > 0 && bytes.EqualFold(bytes.TrimSpace(h[:i]), []byte("sec-websocket-key")) {
 			key = bytes.TrimSpace(h[i+1:])
 		}
