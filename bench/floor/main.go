@@ -23,6 +23,11 @@
 //	           on the poller goroutine (--pollers of them, default 1 like Node's
 //	           single event loop), non-blocking writes buffered by nbio when the
 //	           socket is full
+//	--io nbio-handoff  the same event loop, but what a product whose handlers
+//	           may block must do: a pong is handled on the poller, anything else
+//	           is appended to the session's inbox and handled by a goroutine
+//	           started for it (at most one per session at a time, so the
+//	           session's order holds; it ends when the inbox is empty)
 //
 // Connections are accepted by net.Listener in both (nbio takes them over with
 // AddConn, as a net/http handler would hand them over).
@@ -66,12 +71,17 @@ func main() {
 	switch *io {
 	case "net":
 		accept = func(c net.Conn) { go serveNet(h, c.(*net.TCPConn)) }
-	case "nbio":
+	case "nbio", "nbio-handoff":
 		logging.SetLevel(logging.LevelNone)
 		eng := nbio.NewEngine(nbio.Config{NPoller: *pollers})
+		handoff := *io == "nbio-handoff"
 		eng.OnData(func(c *nbio.Conn, data []byte) {
 			s, _ := c.Session().(*sess)
 			if s == nil {
+				return
+			}
+			if handoff {
+				s.handOver(data)
 				return
 			}
 			if err := s.onData(data); err != nil {
@@ -138,6 +148,41 @@ func main() {
 			continue
 		}
 		accept(c)
+	}
+}
+
+// handOver runs on the poller: a lone pong frame is handled here (it only
+// clears a flag), everything else goes to the session's inbox, drained by a
+// goroutine of its own.
+func (s *sess) handOver(data []byte) {
+	s.hmu.Lock()
+	if !s.draining && len(data) == 7 && data[0] == 0x81 && data[1] == 0x81 && data[6]^data[2] == '3' && s.open && len(s.in) == 0 {
+		s.hmu.Unlock()
+		s.awaitingPong.Store(false)
+		return
+	}
+	s.inbox = append(s.inbox, data...)
+	if !s.draining {
+		s.draining = true
+		go s.drain()
+	}
+	s.hmu.Unlock()
+}
+
+func (s *sess) drain() {
+	var buf []byte
+	for {
+		s.hmu.Lock()
+		if len(s.inbox) == 0 {
+			s.draining = false
+			s.hmu.Unlock()
+			return
+		}
+		buf, s.inbox = s.inbox, buf[:0]
+		s.hmu.Unlock()
+		if err := s.onData(buf); err != nil {
+			s.close()
+		}
 	}
 }
 

@@ -46,6 +46,11 @@ type sess struct {
 	awaitingPong atomic.Bool
 	closed       atomic.Bool
 	idx          int // position in hub.all, under hub.mu
+
+	// --io nbio-handoff: bytes read by the poller, waiting for the drainer.
+	hmu      sync.Mutex
+	inbox    []byte
+	draining bool
 }
 
 type hub struct {

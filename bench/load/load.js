@@ -381,9 +381,10 @@ const HELP = `usage: node load.js [options]
   (default: modes A and B, servers ours, ref and zsio, phases mem, ack and bcast, medians of 3)
   --quick            N=500, C=20 (B: 40), R=50, 2 s phases, 0.5 s warm-up, 1 repetition, 2 retries
   --modes A,B        A: unpinned, 2 client workers; B: server pinned to core 0, 1 client worker on core 1
-  --servers LIST     comma-separated subset of ours,ref,zsio,floor-nbio,floor-net (--only X: one of them)
-                     floor-nbio / floor-net: bench/floor, the least a Go server does for this contract,
-                     on lesismal/nbio (event-driven) or on net with a goroutine per connection
+  --servers LIST     comma-separated subset of ours,ref,zsio,floor-nbio,floor-nbio-handoff,floor-net (--only X: one)
+                     floor-*: bench/floor, the least a Go server does for this contract, on lesismal/nbio
+                     (event-driven; -handoff: handlers on a goroutine per busy session, not on the poller)
+                     or on net with a goroutine per connection
   --syscalls         count the server's system calls in every measured window (perf stat, tracepoints;
                      adds overhead: take CPU figures from runs without it)
   --conns N          idle connections for the memory phase (default 5000)
@@ -511,6 +512,11 @@ const SERVERS = {
   'floor-nbio': {
     label: 'floor: nbio event loop (Go)',
     cmd: (o, ping) => [o.floorBin, ['--io', 'nbio', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  'floor-nbio-handoff': {
+    label: 'floor: nbio, handlers off the poller (Go)',
+    cmd: (o, ping) => [o.floorBin, ['--io', 'nbio-handoff', '--addr', '127.0.0.1:0',
       ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
   },
   'floor-net': {
@@ -1022,7 +1028,7 @@ function machineLine(machine) {
 
 function build(o, servers) {
   if (!o.build) {
-    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin], ['floor-nbio', o.floorBin], ['floor-net', o.floorBin]]) {
+    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin], ['floor-nbio', o.floorBin], ['floor-nbio-handoff', o.floorBin], ['floor-net', o.floorBin]]) {
       if (servers.includes(n) && !fs.existsSync(bin)) throw new Error(`${bin} missing (build it, or drop --bin/--no-build to let this script build it)`);
     }
   } else {
