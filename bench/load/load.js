@@ -351,6 +351,7 @@ function parseArgs(argv) {
       case '--out': o.out = path.resolve(val()); break;
       case '--bin': o.bin = path.resolve(val()); o.build = false; break;
       case '--zsio-bin': o.zsioBin = path.resolve(val()); o.build = false; break;
+      case '--alt-bin': o.altBin = path.resolve(val()); break;
       case '--floor-bin': o.floorBin = path.resolve(val()); o.build = false; break;
       case '--syscalls': o.syscalls = true; break;
       case '--no-build': o.build = false; break;
@@ -409,6 +410,7 @@ const HELP = `usage: node load.js [options]
   --bin PATH         our conformance binary (skips the builds)
   --zsio-bin PATH    the zishang520/socket.io fixture binary (skips the builds)
   --floor-bin PATH   the bench/floor binary (skips the builds)
+  --alt-bin PATH     another build of socketio/conformance, run as server "alt" (e.g. the code before a change)
   --no-build         use ${TMP}/conformance and ${TMP}/zsio as they are
   --out PATH         JSON results (default ${TMP}/results.json)`;
 
@@ -419,6 +421,11 @@ function procCpuMs(pid) {
   const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
   return (Number(f[11]) + Number(f[12])) * 1000 / CLK_TCK; // utime, stime
+}
+// The kernel's share (stime) of a process's CPU, in ms.
+function procSysMs(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[12]) * 1000 / CLK_TCK;
 }
 function procRss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -496,6 +503,12 @@ const SERVERS = {
   ours: {
     label: 'ours (rpsio)',
     cmd: (o, ping) => [o.bin, ['--mode', 'socket', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  // A second build of ours (--alt-bin), to compare two versions in one run.
+  alt: {
+    label: 'ours (--alt-bin build)',
+    cmd: (o, ping) => [o.altBin, ['--mode', 'socket', '--addr', '127.0.0.1:0',
       ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
   },
   ref: {
@@ -604,7 +617,7 @@ function histPct(h, q) { // ms; bucket i covers [e^(i/100), e^((i+1)/100)) µs: 
 
 function snapshot(srv, workers) {
   return {
-    t: performance.now(), server: procCpuMs(srv.pid), ...machineCpuMs(),
+    t: performance.now(), server: procCpuMs(srv.pid), serverSys: procSysMs(srv.pid), ...machineCpuMs(),
     workers: workers.map((w) => procCpuMs(w.pid)), self: process.cpuUsage(),
   };
 }
@@ -618,7 +631,7 @@ function cpuBetween(a, b) {
   const other = Math.max(0, machine - steal - server - workers.reduce((x, y) => x + y, 0) - self);
   const pct = (ms) => 100 * ms / wall;
   return {
-    wallMs: wall, serverMs: server, serverPct: pct(server),
+    wallMs: wall, serverMs: server, serverPct: pct(server), serverKernelShare: server > 0 ? (b.serverSys - a.serverSys) / server : null,
     clientPct: workers.map(pct), clientMaxPct: Math.max(...workers.map(pct)),
     machinePct: pct(machine), otherPct: pct(other), stealPct: pct(steal),
   };
@@ -731,7 +744,7 @@ async function phaseMem(srv, workers, o, n = o.conns, localAddresses = null) {
     rssBefore: before.rss, rssAfter: after.rss, rssBeforeGc: beforeGc, rssAfterGc: afterGc, stable: after.stable, settleMs: after.ms,
     bytesPerConn: conn.ok ? (after.rss - before.rss) / k : null,
     bytesPerConnGc: conn.ok ? (afterGc - beforeGc) / k : null,
-    idleServerPct: idle.serverPct, idleServerPctPer1k: idle.serverPct * 1000 / k, idleClientMaxPct: idle.clientMaxPct,
+    idleServerPct: idle.serverPct, idleServerKernelShare: idle.serverKernelShare, idleServerPctPer1k: idle.serverPct * 1000 / k, idleClientMaxPct: idle.clientMaxPct,
     clientLagMaxMs: closes.clientLagMaxMs, stealPct: idle.stealPct, otherPct: idle.otherPct,
     // per ping round trip: every connection gets a ping per interval
     ...(sys ? { sysPerPing: sysPer(sys, (conn.ok || 1) * idle.wallMs / (o.scale ? o.scalePingInterval : 300)), sysPerSec: sys.total * 1000 / idle.wallMs } : {}),
@@ -793,7 +806,7 @@ async function phaseAck(srv, workers, o, mode) {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, conns: conn.ok, acks, acksPerSec: rate,
     p50Ms: histPct(h, 0.5), p99Ms: histPct(h, 0.99), clientLagMaxMs: Math.max(...st.map((x) => x.lag.maxMs)),
     ...(sys ? { sysPerAck: sysPer(sys, acks) } : {}),
-    serverCpuPct: cpu.serverPct, serverCpuMsPer1kAcks: acks ? cpu.serverMs / (acks / 1000) : null,
+    serverCpuPct: cpu.serverPct, serverCpuMsPer1kAcks: acks ? cpu.serverMs / (acks / 1000) : null, serverKernelShare: cpu.serverKernelShare,
     clientCpuPct: cpu.clientPct, clientMaxPct: cpu.clientMaxPct, machinePct: cpu.machinePct, otherPct: cpu.otherPct, stealPct: cpu.stealPct,
   };
 }
@@ -839,7 +852,7 @@ async function phaseBcast(srv, workers, o) {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, receivers: nJoined, delivered, deliveredPerSec: rate,
     broadcastsPerSec: st[0].ms > 0 ? sent * 1000 / st[0].ms : 0, clientLagMaxMs: Math.max(...st.map((x) => x.lag.maxMs)),
     ...(sys ? { sysPerDelivery: sysPer(sys, delivered) } : {}),
-    serverCpuPct: cpu.serverPct, serverCpuMsPer1kMsgs: delivered ? cpu.serverMs / (delivered / 1000) : null,
+    serverCpuPct: cpu.serverPct, serverCpuMsPer1kMsgs: delivered ? cpu.serverMs / (delivered / 1000) : null, serverKernelShare: cpu.serverKernelShare,
     clientCpuPct: cpu.clientPct, clientMaxPct: cpu.clientMaxPct, machinePct: cpu.machinePct, otherPct: cpu.otherPct, stealPct: cpu.stealPct,
   };
 }
@@ -852,6 +865,7 @@ const fmtInt = (x) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
 const fmt1 = (x) => (x == null ? '-' : x.toFixed(1));
 const fmt2 = (x) => (x == null ? '-' : x.toFixed(2));
 const fmt3 = (x) => (x == null ? '-' : x.toFixed(3));
+const fmtPct = (x) => (x == null ? '-' : (100 * x).toFixed(0) + ' %');
 const fmtMiB = (x) => (x == null ? '-' : (x / 1048576).toFixed(1));
 
 const ROWS = [
@@ -862,12 +876,14 @@ const ROWS = [
   ['mem', 'rssBefore', 'RSS before connecting (MiB)', fmtMiB, 'lower'],
   ['mem', 'connectMs', 'time to connect N (ms)', fmtInt, 'lower'],
   ['mem', 'idleServerPct', 'server CPU with N idle conns, 300 ms pings (% of a core)', fmt1, 'lower'],
+  ['mem', 'idleServerKernelShare', 'of which in the kernel (stime share)', fmtPct, ''],
   ['mem', 'clientLagMaxMs', 'client worst event-loop delay while connected (ms)', fmtInt, ''],
   ['ack', 'acksPerSec', 'acks/s', fmtInt, 'higher'],
   ['ack', 'p50Ms', 'ack latency p50 (ms)', fmt2, 'lower'],
   ['ack', 'p99Ms', 'ack latency p99 (ms)', fmt2, 'lower'],
   ['ack', 'serverCpuPct', 'server CPU during acks (% of a core)', fmt1, ''],
   ['ack', 'serverCpuMsPer1kAcks', 'server CPU per 1k acks (ms)', fmt2, 'lower'],
+  ['ack', 'serverKernelShare', 'of which in the kernel (stime share)', fmtPct, ''],
   ['ack', 'clientMaxPct', 'busiest client worker CPU during acks (% of a core)', fmt1, ''],
   ['ack', 'clientLagMaxMs', 'client worst event-loop delay during acks (ms)', fmtInt, ''],
   ['ack', 'otherPct', 'other processes\' CPU during acks (% of a core)', fmt1, ''],
@@ -876,6 +892,7 @@ const ROWS = [
   ['bcast', 'broadcastsPerSec', 'to-room emits/s', fmtInt, 'higher'],
   ['bcast', 'serverCpuPct', 'server CPU during broadcast (% of a core)', fmt1, ''],
   ['bcast', 'serverCpuMsPer1kMsgs', 'server CPU per 1k delivered messages (ms)', fmt2, 'lower'],
+  ['bcast', 'serverKernelShare', 'of which in the kernel (stime share)', fmtPct, ''],
   ['bcast', 'clientMaxPct', 'busiest client worker CPU during broadcast (% of a core)', fmt1, ''],
   ['bcast', 'clientLagMaxMs', 'client worst event-loop delay during broadcast (ms)', fmtInt, ''],
   ['bcast', 'otherPct', 'other processes\' CPU during broadcast (% of a core)', fmt1, ''],
@@ -1027,6 +1044,7 @@ function machineLine(machine) {
 // ---- main ----
 
 function build(o, servers) {
+  if (servers.includes('alt') && !(o.altBin && fs.existsSync(o.altBin))) throw new Error('server alt needs --alt-bin PATH (an existing binary)');
   if (!o.build) {
     for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin], ['floor-nbio', o.floorBin], ['floor-nbio-handoff', o.floorBin], ['floor-net', o.floorBin]]) {
       if (servers.includes(n) && !fs.existsSync(bin)) throw new Error(`${bin} missing (build it, or drop --bin/--no-build to let this script build it)`);
@@ -1086,8 +1104,8 @@ async function runMode(mode, o, servers, t0) {
             const conditions = { loadavg1: os.loadavg()[0], cpuPressureAvg10: cpuPressure(), waitedForCalmMs: waitedMs };
             // For ours in the memory phase, the Go runtime's GC trace (one
             // stderr line per GC) tells the live heap apart from GC headroom.
-            const env = name === 'ours' ? { ...o.oursEnv } : {};
-            if (phase === 'mem' && name === 'ours') env.GODEBUG = [env.GODEBUG, 'gctrace=1'].filter(Boolean).join(',');
+            const env = name === 'ours' || name === 'alt' ? { ...o.oursEnv } : {};
+            if (phase === 'mem' && (name === 'ours' || name === 'alt')) env.GODEBUG = [env.GODEBUG, 'gctrace=1'].filter(Boolean).join(',');
             let srv = null, result = null, error = null;
             try {
               srv = await startServer(name, o, env, (pid) => { for (const w of workers) w.send('watch', { pid }); }, { cpus: serverCpus });
