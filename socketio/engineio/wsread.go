@@ -38,7 +38,7 @@ type wsReader struct {
 	// The last packet was a heartbeat (pong, or a protocol 3 ping), not a
 	// message.
 	heartbeat    bool
-	handedOverAt int64 // nanotime of the last hand-over to a fresh goroutine
+	handedOverAt int64 // nanotime of the last hand-over to a fresh goroutine (0: none yet)
 }
 
 // handOverMinGap is the least time between two hand-overs of a busy
@@ -56,11 +56,11 @@ const handOverMinGap = 100 * time.Millisecond
 // interval: so a connection that went quiet right after a burst gets its
 // small stack at its next pong at the latest.
 func (rd *wsReader) handOverDue() bool {
-	return rd.heartbeat || nanotime()-rd.handedOverAt >= int64(handOverMinGap)
+	return rd.heartbeat || rd.handedOverAt == 0 || nanotime()-rd.handedOverAt >= int64(handOverMinGap)
 }
 
-// nanotime is a monotonic clock in nanoseconds.
-func nanotime() int64 { return int64(time.Since(clockStart)) }
+// nanotime is a monotonic clock in nanoseconds, from 1 (never 0).
+func nanotime() int64 { return int64(time.Since(clockStart)) + 1 }
 
 var clockStart = time.Now()
 
