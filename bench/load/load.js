@@ -323,7 +323,7 @@ function parseArgs(argv) {
   const o = {
     quick: false, conns: 5000, ackConns: 50, pinAckConns: 200, room: 200, duration: 5, warmup: 1, reps: 3,
     window: 16, connectConcurrency: 20, out: path.join(TMP, 'results.json'), bin: path.join(TMP, 'conformance'),
-    zsioBin: path.join(TMP, 'zsio'), build: true, servers: ['ours', 'ref', 'zsio'], modes: ['A', 'B'], settleMax: 20,
+    zsioBin: path.join(TMP, 'zsio'), floorBin: path.join(TMP, 'floor'), syscalls: false, build: true, servers: ['ours', 'ref', 'zsio'], modes: ['A', 'B'], settleMax: 20,
     idleWindow: 3, retries: 1, calm: null, oursEnv: {}, phases: ['mem', 'ack', 'bcast'],
     scale: false, scaleConns: 19800, scaleWorkers: 4, scalePingInterval: 25000, scalePingTimeout: 20000,
   };
@@ -351,6 +351,9 @@ function parseArgs(argv) {
       case '--out': o.out = path.resolve(val()); break;
       case '--bin': o.bin = path.resolve(val()); o.build = false; break;
       case '--zsio-bin': o.zsioBin = path.resolve(val()); o.build = false; break;
+      case '--alt-bin': o.altBin = path.resolve(val()); break;
+      case '--floor-bin': o.floorBin = path.resolve(val()); o.build = false; break;
+      case '--syscalls': o.syscalls = true; break;
       case '--no-build': o.build = false; break;
       case '--only': o.servers = [val()]; break;
       case '--servers': o.servers = val().split(','); break;
@@ -371,7 +374,7 @@ function parseArgs(argv) {
   }
   for (const p of o.phases) if (!['mem', 'ack', 'bcast'].includes(p)) throw new Error('unknown phase ' + p);
   for (const m of o.modes) if (!MODES[m]) throw new Error('unknown mode ' + m + ' (A or B)');
-  for (const n of o.servers) if (!SERVERS[n]) throw new Error('unknown server ' + n + ' (ours, ref, zsio)');
+  for (const n of o.servers) if (!SERVERS[n]) throw new Error('unknown server ' + n + ' (' + Object.keys(SERVERS).join(', ') + ')');
   return o;
 }
 
@@ -379,7 +382,12 @@ const HELP = `usage: node load.js [options]
   (default: modes A and B, servers ours, ref and zsio, phases mem, ack and bcast, medians of 3)
   --quick            N=500, C=20 (B: 40), R=50, 2 s phases, 0.5 s warm-up, 1 repetition, 2 retries
   --modes A,B        A: unpinned, 2 client workers; B: server pinned to core 0, 1 client worker on core 1
-  --servers LIST     comma-separated subset of ours,ref,zsio (--only X: one of them)
+  --servers LIST     comma-separated subset of ours,ref,zsio,floor-nbio,floor-nbio-handoff,floor-net (--only X: one)
+                     floor-*: bench/floor, the least a Go server does for this contract, on lesismal/nbio
+                     (event-driven; -handoff: handlers on a goroutine per busy session, not on the poller)
+                     or on net with a goroutine per connection
+  --syscalls         count the server's system calls in every measured window (perf stat, tracepoints;
+                     adds overhead: take CPU figures from runs without it)
   --conns N          idle connections for the memory phase (default 5000)
   --ack-conns C      mode A: connections with one ack in flight each (default 50)
   --pin-ack-conns C  mode B: the same (default 200)
@@ -401,6 +409,8 @@ const HELP = `usage: node load.js [options]
   --ours-env K=V     extra environment for our server, e.g. GOGC=50 (repeatable)
   --bin PATH         our conformance binary (skips the builds)
   --zsio-bin PATH    the zishang520/socket.io fixture binary (skips the builds)
+  --floor-bin PATH   the bench/floor binary (skips the builds)
+  --alt-bin PATH     another build of socketio/conformance, run as server "alt" (e.g. the code before a change)
   --no-build         use ${TMP}/conformance and ${TMP}/zsio as they are
   --out PATH         JSON results (default ${TMP}/results.json)`;
 
@@ -411,6 +421,11 @@ function procCpuMs(pid) {
   const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
   return (Number(f[11]) + Number(f[12])) * 1000 / CLK_TCK; // utime, stime
+}
+// The kernel's share (stime) of a process's CPU, in ms.
+function procSysMs(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[12]) * 1000 / CLK_TCK;
 }
 function procRss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -490,6 +505,12 @@ const SERVERS = {
     cmd: (o, ping) => [o.bin, ['--mode', 'socket', '--addr', '127.0.0.1:0',
       ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
   },
+  // A second build of ours (--alt-bin), to compare two versions in one run.
+  alt: {
+    label: 'ours (--alt-bin build)',
+    cmd: (o, ping) => [o.altBin, ['--mode', 'socket', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
   ref: {
     label: 'reference (Node socket.io 4.8)',
     cmd: (o, ping) => [process.execPath, ['--expose-gc', '-r', path.join(__dirname, 'gc-preload.js'),
@@ -499,6 +520,21 @@ const SERVERS = {
   zsio: {
     label: 'zishang520/socket.io v3 (Go)',
     cmd: (o, ping) => [o.zsioBin, ['--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  'floor-nbio': {
+    label: 'floor: nbio event loop (Go)',
+    cmd: (o, ping) => [o.floorBin, ['--io', 'nbio', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  'floor-nbio-handoff': {
+    label: 'floor: nbio, handlers off the poller (Go)',
+    cmd: (o, ping) => [o.floorBin, ['--io', 'nbio-handoff', '--addr', '127.0.0.1:0',
+      ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
+  },
+  'floor-net': {
+    label: 'floor: goroutine per conn (Go)',
+    cmd: (o, ping) => [o.floorBin, ['--io', 'net', '--addr', '127.0.0.1:0',
       ...(ping ? ['--ping-interval', ping[0] + 'ms', '--ping-timeout', ping[1] + 'ms'] : [])]],
   },
 };
@@ -581,7 +617,7 @@ function histPct(h, q) { // ms; bucket i covers [e^(i/100), e^((i+1)/100)) µs: 
 
 function snapshot(srv, workers) {
   return {
-    t: performance.now(), server: procCpuMs(srv.pid), ...machineCpuMs(),
+    t: performance.now(), server: procCpuMs(srv.pid), serverSys: procSysMs(srv.pid), ...machineCpuMs(),
     workers: workers.map((w) => procCpuMs(w.pid)), self: process.cpuUsage(),
   };
 }
@@ -595,10 +631,63 @@ function cpuBetween(a, b) {
   const other = Math.max(0, machine - steal - server - workers.reduce((x, y) => x + y, 0) - self);
   const pct = (ms) => 100 * ms / wall;
   return {
-    wallMs: wall, serverMs: server, serverPct: pct(server),
+    wallMs: wall, serverMs: server, serverPct: pct(server), serverKernelShare: server > 0 ? (b.serverSys - a.serverSys) / server : null,
     clientPct: workers.map(pct), clientMaxPct: Math.max(...workers.map(pct)),
     machinePct: pct(machine), otherPct: pct(other), stealPct: pct(steal),
   };
+}
+
+// --syscalls: the server's system calls over the measured window, counted by
+// perf stat on the syscall tracepoints of every thread of the process (no
+// ptrace: the server runs at nearly full speed). perf starts with its counters
+// off and is told over its control pipe to count exactly between the two CPU
+// snapshots of the window, so per operation is count / operations.
+const SYSCALLS = ['read', 'write', 'readv', 'writev', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'epoll_wait', 'epoll_pwait',
+  'epoll_pwait2', 'epoll_ctl', 'futex', 'nanosleep', 'clock_nanosleep', 'sched_yield', 'tgkill', 'getpid', 'madvise', 'mmap', 'munmap',
+  'rt_sigreturn', 'io_uring_enter'];
+function sysStart(o, srv) {
+  if (!o.syscalls) return null;
+  const out = path.join(TMP, `perf-${srv.pid}-${Date.now()}.txt`);
+  const ev = ['raw_syscalls:sys_enter', ...SYSCALLS.map((n) => 'syscalls:sys_enter_' + n)].join(',');
+  const p = spawn('perf', ['stat', '--no-big-num', '-D', '-1', '--control', 'fd:3,4', '-o', out, '-e', ev, '-p', String(srv.pid)],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+  children.add(p);
+  const h = { p, out, exited: new Promise((r) => p.once('exit', r)), acks: [] };
+  p.stdio[4].on('data', (d) => { for (const _ of String(d).match(/ack/g) || []) { const w = h.acks.shift(); if (w) w(); } });
+  return h;
+}
+// Turns perf's counters on or off, and waits for perf to say it did.
+async function sysCtl(h, cmd) {
+  if (!h) return;
+  const acked = new Promise((r) => h.acks.push(r));
+  h.p.stdio[3].write(cmd + '\n');
+  if (!await Promise.race([acked.then(() => true), sleep(3000).then(() => false)])) throw new Error(`perf: no ack to ${cmd}`);
+}
+async function sysStop(h) {
+  if (!h) return null;
+  h.p.kill('SIGINT');
+  await Promise.race([h.exited, sleep(5000)]);
+  children.delete(h.p);
+  let text = '';
+  try { text = fs.readFileSync(h.out, 'utf8'); fs.unlinkSync(h.out); } catch { return null; }
+  const r = { total: null, seconds: null, by: {} };
+  if (/<not counted>|<not supported>/.test(text)) return null;
+  for (const line of text.split('\n')) {
+    let m = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (m && m[2] === 'raw_syscalls:sys_enter') r.total = Number(m[1]);
+    else if (m && m[2].startsWith('syscalls:sys_enter_')) { const n = Number(m[1]); if (n) r.by[m[2].slice(19)] = n; }
+  }
+  if (r.total == null) return null;
+  r.other = r.total - Object.values(r.by).reduce((a, b) => a + b, 0);
+  return r;
+}
+// System calls per operation over the measured window.
+function sysPer(sys, ops) {
+  if (!sys || !ops) return null;
+  const per = (n) => n / ops;
+  const by = {};
+  for (const [k, v] of Object.entries(sys.by)) by[k] = per(v);
+  return { total: per(sys.total), ...by, other: per(sys.other), count: sys.total, ops };
 }
 
 async function assertAlive(srv) { if (srv.exited) throw new Error(`${srv.name} exited (${srv.exit}); stderr: ${srv.stderr()}`); }
@@ -633,9 +722,15 @@ async function phaseMem(srv, workers, o, n = o.conns, localAddresses = null) {
   const conn = await connectAll(workers, srv.url, n, 'idle', o, localAddresses);
   if (conn.ok < n) failures.push(`${conn.ok}/${n} connections established ${JSON.stringify(conn.errors)}`);
   const after = await stableRss(srv, workers, o.settleMax);
+  const sysH = sysStart(o, srv);
+  if (sysH) await sleep(500); // perf attached
+  await sysCtl(sysH, 'enable');
   const a = snapshot(srv, workers);
   await sleep(o.idleWindow * 1000);
-  const idle = cpuBetween(a, snapshot(srv, workers));
+  const b = snapshot(srv, workers);
+  await sysCtl(sysH, 'disable');
+  const idle = cpuBetween(a, b);
+  const sys = await sysStop(sysH);
   const afterGc = await collect(srv);
   const gc = lastGcTrace(srv.stderr());
   // Dropped before the RSS was read means the RSS is not that of N connections.
@@ -649,8 +744,10 @@ async function phaseMem(srv, workers, o, n = o.conns, localAddresses = null) {
     rssBefore: before.rss, rssAfter: after.rss, rssBeforeGc: beforeGc, rssAfterGc: afterGc, stable: after.stable, settleMs: after.ms,
     bytesPerConn: conn.ok ? (after.rss - before.rss) / k : null,
     bytesPerConnGc: conn.ok ? (afterGc - beforeGc) / k : null,
-    idleServerPct: idle.serverPct, idleServerPctPer1k: idle.serverPct * 1000 / k, idleClientMaxPct: idle.clientMaxPct,
+    idleServerPct: idle.serverPct, idleServerKernelShare: idle.serverKernelShare, idleServerPctPer1k: idle.serverPct * 1000 / k, idleClientMaxPct: idle.clientMaxPct,
     clientLagMaxMs: closes.clientLagMaxMs, stealPct: idle.stealPct, otherPct: idle.otherPct,
+    // per ping round trip: every connection gets a ping per interval
+    ...(sys ? { sysPerPing: sysPer(sys, (conn.ok || 1) * idle.wallMs / (o.scale ? o.scalePingInterval : 300)), sysPerSec: sys.total * 1000 / idle.wallMs } : {}),
     ...(gc ? { goLiveHeapMB: gc.liveMB, goHeapGoalMB: gc.goalMB, goStacksMB: gc.stacksMB, goLiveHeapPerConn: gc.liveMB * 1048576 / k } : {}),
   };
 }
@@ -684,12 +781,16 @@ async function phaseAck(srv, workers, o, mode) {
   const conn = await connectAll(workers, srv.url, want, 'ack', o);
   if (conn.ok < want) failures.push(`${conn.ok}/${want} connections established ${JSON.stringify(conn.errors)}`);
   await Promise.all(workers.map((w) => w.call('ackStart')));
+  const sysH = sysStart(o, srv);
   await sleep(o.warmup * 1000);
   await Promise.all(workers.map((w) => w.call('ackMark')));
+  await sysCtl(sysH, 'enable');
   const a = snapshot(srv, workers);
   await sleep(o.duration * 1000);
   const st = await Promise.all(workers.map((w) => w.call('ackStop')));
   const b = snapshot(srv, workers);
+  await sysCtl(sysH, 'disable');
+  const sys = await sysStop(sysH);
   const cpu = cpuBetween(a, b);
   const closes = await checkCloses(workers);
   if (closes.unexpectedCloses) failures.push(`${closes.unexpectedCloses} connections dropped ${JSON.stringify(closes.reasons)}`);
@@ -704,7 +805,8 @@ async function phaseAck(srv, workers, o, mode) {
   return {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, conns: conn.ok, acks, acksPerSec: rate,
     p50Ms: histPct(h, 0.5), p99Ms: histPct(h, 0.99), clientLagMaxMs: Math.max(...st.map((x) => x.lag.maxMs)),
-    serverCpuPct: cpu.serverPct, serverCpuMsPer1kAcks: acks ? cpu.serverMs / (acks / 1000) : null,
+    ...(sys ? { sysPerAck: sysPer(sys, acks) } : {}),
+    serverCpuPct: cpu.serverPct, serverCpuMsPer1kAcks: acks ? cpu.serverMs / (acks / 1000) : null, serverKernelShare: cpu.serverKernelShare,
     clientCpuPct: cpu.clientPct, clientMaxPct: cpu.clientMaxPct, machinePct: cpu.machinePct, otherPct: cpu.otherPct, stealPct: cpu.stealPct,
   };
 }
@@ -721,13 +823,20 @@ async function phaseBcast(srv, workers, o) {
   const nJoined = joined.reduce((x, j) => x + j.joined, 0);
   if (nJoined < conn.ok) failures.push(`${nJoined}/${conn.ok} joins acked`);
   const others = workers.slice(1).map((w) => w.index);
-  await Promise.all(workers.map((w, i) => w.call('bcastStart', { window: o.window, sender: i === 0, remotes: i === 0 ? others : [] })));
+  // Receivers' workers first: the sender starts sending as soon as its worker has started, and a
+  // tick must not reach a worker that is not counting yet.
+  await Promise.all(workers.slice(1).map((w) => w.call('bcastStart', { window: o.window, sender: false, remotes: [] })));
+  await workers[0].call('bcastStart', { window: o.window, sender: true, remotes: others });
+  const sysH = sysStart(o, srv);
   await sleep(o.warmup * 1000);
   await Promise.all(workers.map((w) => w.call('bcastMark')));
+  await sysCtl(sysH, 'enable');
   const a = snapshot(srv, workers);
   await sleep(o.duration * 1000);
   const st = await Promise.all(workers.map((w) => w.call('bcastStop')));
   const b = snapshot(srv, workers);
+  await sysCtl(sysH, 'disable');
+  const sys = await sysStop(sysH);
   const cpu = cpuBetween(a, b);
   const closes = await checkCloses(workers);
   if (closes.unexpectedCloses) failures.push(`${closes.unexpectedCloses} connections dropped ${JSON.stringify(closes.reasons)}`);
@@ -742,7 +851,8 @@ async function phaseBcast(srv, workers, o) {
   return {
     ok: failures.length === 0, failures, dropped: closes.unexpectedCloses, receivers: nJoined, delivered, deliveredPerSec: rate,
     broadcastsPerSec: st[0].ms > 0 ? sent * 1000 / st[0].ms : 0, clientLagMaxMs: Math.max(...st.map((x) => x.lag.maxMs)),
-    serverCpuPct: cpu.serverPct, serverCpuMsPer1kMsgs: delivered ? cpu.serverMs / (delivered / 1000) : null,
+    ...(sys ? { sysPerDelivery: sysPer(sys, delivered) } : {}),
+    serverCpuPct: cpu.serverPct, serverCpuMsPer1kMsgs: delivered ? cpu.serverMs / (delivered / 1000) : null, serverKernelShare: cpu.serverKernelShare,
     clientCpuPct: cpu.clientPct, clientMaxPct: cpu.clientMaxPct, machinePct: cpu.machinePct, otherPct: cpu.otherPct, stealPct: cpu.stealPct,
   };
 }
@@ -755,6 +865,7 @@ const fmtInt = (x) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
 const fmt1 = (x) => (x == null ? '-' : x.toFixed(1));
 const fmt2 = (x) => (x == null ? '-' : x.toFixed(2));
 const fmt3 = (x) => (x == null ? '-' : x.toFixed(3));
+const fmtPct = (x) => (x == null ? '-' : (100 * x).toFixed(0) + ' %');
 const fmtMiB = (x) => (x == null ? '-' : (x / 1048576).toFixed(1));
 
 const ROWS = [
@@ -765,12 +876,14 @@ const ROWS = [
   ['mem', 'rssBefore', 'RSS before connecting (MiB)', fmtMiB, 'lower'],
   ['mem', 'connectMs', 'time to connect N (ms)', fmtInt, 'lower'],
   ['mem', 'idleServerPct', 'server CPU with N idle conns, 300 ms pings (% of a core)', fmt1, 'lower'],
+  ['mem', 'idleServerKernelShare', 'of which in the kernel (stime share)', fmtPct, ''],
   ['mem', 'clientLagMaxMs', 'client worst event-loop delay while connected (ms)', fmtInt, ''],
   ['ack', 'acksPerSec', 'acks/s', fmtInt, 'higher'],
   ['ack', 'p50Ms', 'ack latency p50 (ms)', fmt2, 'lower'],
   ['ack', 'p99Ms', 'ack latency p99 (ms)', fmt2, 'lower'],
   ['ack', 'serverCpuPct', 'server CPU during acks (% of a core)', fmt1, ''],
   ['ack', 'serverCpuMsPer1kAcks', 'server CPU per 1k acks (ms)', fmt2, 'lower'],
+  ['ack', 'serverKernelShare', 'of which in the kernel (stime share)', fmtPct, ''],
   ['ack', 'clientMaxPct', 'busiest client worker CPU during acks (% of a core)', fmt1, ''],
   ['ack', 'clientLagMaxMs', 'client worst event-loop delay during acks (ms)', fmtInt, ''],
   ['ack', 'otherPct', 'other processes\' CPU during acks (% of a core)', fmt1, ''],
@@ -779,6 +892,7 @@ const ROWS = [
   ['bcast', 'broadcastsPerSec', 'to-room emits/s', fmtInt, 'higher'],
   ['bcast', 'serverCpuPct', 'server CPU during broadcast (% of a core)', fmt1, ''],
   ['bcast', 'serverCpuMsPer1kMsgs', 'server CPU per 1k delivered messages (ms)', fmt2, 'lower'],
+  ['bcast', 'serverKernelShare', 'of which in the kernel (stime share)', fmtPct, ''],
   ['bcast', 'clientMaxPct', 'busiest client worker CPU during broadcast (% of a core)', fmt1, ''],
   ['bcast', 'clientLagMaxMs', 'client worst event-loop delay during broadcast (ms)', fmtInt, ''],
   ['bcast', 'otherPct', 'other processes\' CPU during broadcast (% of a core)', fmt1, ''],
@@ -887,6 +1001,28 @@ function perRep(results, servers, o) {
   return lines.join('\n');
 }
 
+// --syscalls: the server's system calls per operation (medians over the
+// passing repetitions), by kind.
+function sysTable(runs, servers) {
+  const kinds = [['read', ['read', 'readv', 'recvfrom', 'recvmsg']], ['write', ['write', 'writev', 'sendto', 'sendmsg']],
+    ['epoll', ['epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'epoll_ctl']], ['futex', ['futex']],
+    ['sleep/yield/signal', ['nanosleep', 'clock_nanosleep', 'sched_yield', 'tgkill', 'getpid', 'rt_sigreturn']]];
+  const head = ['phase: per', 'server', 'all', ...kinds.map((k) => k[0]), 'other'];
+  const lines = ['| ' + head.join(' | ') + ' |', '|' + head.map((_, i) => (i > 1 ? ' ---: ' : ' --- ')).join('|') + '|'];
+  for (const [phase, key, per] of [['ack', 'sysPerAck', 'acked round trip'], ['bcast', 'sysPerDelivery', 'broadcast delivery'], ['mem', 'sysPerPing', 'ping round trip (idle)']]) {
+    if (!runs[phase]) continue;
+    for (const n of servers) {
+      const vals = runs[phase].filter((r) => r.server === n && r.result && r.result.ok && r.result[key]).map((r) => r.result[key]);
+      if (!vals.length) continue;
+      const med = (f) => median(vals.map(f));
+      const cells = [`${phase}: ${per}`, n, fmt2(med((v) => v.total)),
+        ...kinds.map(([, names]) => fmt2(med((v) => names.reduce((a, k) => a + (v[k] || 0), 0)))), fmt2(med((v) => v.other + ['madvise', 'mmap', 'munmap', 'io_uring_enter'].reduce((a, k) => a + (v[k] || 0), 0)))];
+      lines.push('| ' + cells.join(' | ') + ' |');
+    }
+  }
+  return lines.join('\n');
+}
+
 function machineInfo() {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const model = (/model name\s*:\s*(.*)/.exec(cpuinfo) || [])[1] || 'unknown';
@@ -908,8 +1044,9 @@ function machineLine(machine) {
 // ---- main ----
 
 function build(o, servers) {
+  if (servers.includes('alt') && !(o.altBin && fs.existsSync(o.altBin))) throw new Error('server alt needs --alt-bin PATH (an existing binary)');
   if (!o.build) {
-    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin]]) {
+    for (const [n, bin] of [['ours', o.bin], ['zsio', o.zsioBin], ['floor-nbio', o.floorBin], ['floor-nbio-handoff', o.floorBin], ['floor-net', o.floorBin]]) {
       if (servers.includes(n) && !fs.existsSync(bin)) throw new Error(`${bin} missing (build it, or drop --bin/--no-build to let this script build it)`);
     }
   } else {
@@ -921,6 +1058,11 @@ function build(o, servers) {
     if (servers.includes('zsio')) {
       process.stderr.write(`building ${o.zsioBin} (bench/zsio) ... `);
       execFileSync('go', ['build', '-o', o.zsioBin, '.'], { cwd: path.join(REPO, 'bench', 'zsio'), stdio: ['ignore', 'inherit', 'inherit'] });
+      process.stderr.write('ok\n');
+    }
+    if (servers.some((n) => n.startsWith('floor-'))) {
+      process.stderr.write(`building ${o.floorBin} (bench/floor) ... `);
+      execFileSync('go', ['build', '-o', o.floorBin, '.'], { cwd: path.join(REPO, 'bench', 'floor'), stdio: ['ignore', 'inherit', 'inherit'] });
       process.stderr.write('ok\n');
     }
   }
@@ -962,8 +1104,8 @@ async function runMode(mode, o, servers, t0) {
             const conditions = { loadavg1: os.loadavg()[0], cpuPressureAvg10: cpuPressure(), waitedForCalmMs: waitedMs };
             // For ours in the memory phase, the Go runtime's GC trace (one
             // stderr line per GC) tells the live heap apart from GC headroom.
-            const env = name === 'ours' ? { ...o.oursEnv } : {};
-            if (phase === 'mem' && name === 'ours') env.GODEBUG = [env.GODEBUG, 'gctrace=1'].filter(Boolean).join(',');
+            const env = name === 'ours' || name === 'alt' ? { ...o.oursEnv } : {};
+            if (phase === 'mem' && (name === 'ours' || name === 'alt')) env.GODEBUG = [env.GODEBUG, 'gctrace=1'].filter(Boolean).join(',');
             let srv = null, result = null, error = null;
             try {
               srv = await startServer(name, o, env, (pid) => { for (const w of workers) w.send('watch', { pid }); }, { cpus: serverCpus });
@@ -1076,6 +1218,7 @@ async function main() {
       console.log(`\nMode ${MODES[mode].label}:\n`);
       console.log(markdown(summaries[mode], servers, o, mode));
       console.log('\n' + perRep(out.modes[mode].runs, servers, o));
+      if (o.syscalls) console.log(`\nServer system calls per operation (perf stat on the syscall tracepoints; CPU figures of this run carry that overhead):\n\n${sysTable(out.modes[mode].runs, servers)}`);
       const sat = [];
       for (const phase of ['ack', 'bcast']) for (const r of out.modes[mode].runs[phase] || []) if (r.result && r.result.clientMaxPct >= 90) sat.push(`${phase}/${r.server}/rep${r.rep} (${r.result.clientMaxPct.toFixed(0)}%)`);
       if (sat.length) console.log(`\nNOTE: a client worker was at >= 90 % of a core in: ${sat.join(', ')}; throughput there is the client's limit (CPU per operation still holds).`);

@@ -760,13 +760,14 @@ func (s *Session) runWebSocket(rd *wsReader) {
 		}
 	}()
 	for {
-		if rd.handled && rd.buffered() == 0 {
+		if rd.handled && rd.buffered() == 0 && rd.handOverDue() {
 			// This goroutine's stack has grown handling a message, and a
 			// parked stack is never shrunk below 4 KB: the wait for the
 			// next one (whose first read also tells whether it is there
 			// already) goes on a fresh goroutine's 2 KB stack, and the
 			// count in the server's WaitGroup goes with it.
 			rd.handled = false
+			rd.handedOverAt = nanotime()
 			handedOver = true
 			go s.runWebSocket(rd)
 			return
@@ -811,6 +812,7 @@ func (s *Session) runWebSocket(rd *wsReader) {
 		// Pings and pongs are handled in a shallow call: only messages,
 		// which run the application's handlers, grow the stack.
 		rd.handled = rd.handled || p.Type == Message
+		rd.heartbeat = p.Type != Message
 		rd.release() // nothing pending: wait without a buffer
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // wsReader reads a client's WebSocket frames from the connection once
@@ -34,7 +35,34 @@ type wsReader struct {
 	rerr error
 
 	handled bool // a message was handled since this goroutine started waiting
+	// The last packet was a heartbeat (pong, or a protocol 3 ping), not a
+	// message.
+	heartbeat    bool
+	handedOverAt int64 // nanotime of the last hand-over to a fresh goroutine (0: none yet)
 }
+
+// handOverMinGap is the least time between two hand-overs of a busy
+// connection's wait to a fresh goroutine (runWebSocket). A go statement
+// per message costs a goroutine and, with an idle P, a wake-up of another
+// thread (futex), which measured as a large part of the CPU per ack with
+// two cores; a busy connection does not need its stack small.
+const handOverMinGap = 100 * time.Millisecond
+
+// handOverDue tells whether the reader, which has handled a message since
+// it started waiting, should move its wait to a fresh goroutine now: at
+// once if the last hand-over was long enough ago (a connection that goes
+// quiet after a message waits on a small stack from then), else only
+// after a heartbeat packet, which every connection gets within a ping
+// interval: so a connection that went quiet right after a burst gets its
+// small stack at its next pong at the latest.
+func (rd *wsReader) handOverDue() bool {
+	return rd.heartbeat || rd.handedOverAt == 0 || nanotime()-rd.handedOverAt >= int64(handOverMinGap)
+}
+
+// nanotime is a monotonic clock in nanoseconds, from 1 (never 0).
+func nanotime() int64 { return int64(time.Since(clockStart)) + 1 }
+
+var clockStart = time.Now()
 
 // readBufSize is the pooled buffer's size: a message that fits is handed
 // over without a copy.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 )
 
 // bytesConn is a net.Conn that reads from a fixed byte string, a few bytes
@@ -118,4 +119,34 @@ func FuzzWSReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHandOverDue: a busy connection's wait moves to a fresh goroutine at
+// most every handOverMinGap, except right after a heartbeat packet, so that
+// a connection gone quiet gets its small stack at its next pong at the
+// latest.
+func TestHandOverDue(t *testing.T) {
+	now := nanotime()
+	gap := int64(handOverMinGap)
+	for _, tc := range []struct {
+		name      string
+		lastAgo   int64 // how long ago the last hand-over was
+		heartbeat bool
+		want      bool
+	}{
+		{"message right after a hand-over", 0, false, false},
+		{"message just under the gap", gap - int64(time.Millisecond), false, false},
+		{"message after the gap", gap + int64(time.Millisecond), false, true},
+		{"pong right after a hand-over", 0, true, true},
+		{"first message of a connection", now + gap, false, true},
+	} {
+		rd := &wsReader{heartbeat: tc.heartbeat, handedOverAt: nanotime() - tc.lastAgo}
+		if got := rd.handOverDue(); got != tc.want {
+			t.Errorf("%s: handOverDue() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// A new reader has never handed over: its first message hands over.
+	if !(&wsReader{}).handOverDue() {
+		t.Error("a new reader's first message does not hand over")
+	}
 }
