@@ -25,6 +25,8 @@ class Bot {
     this.rounds = new Map(); // `${roomId}|${round}` -> { roomId, round, start, move, ack, results: [] }
     this.seqs = new Map(); // room -> highest seq received
     this.reorders = 0;
+    this.offsets = new Set(); // recovery offsets received
+    this.kept = 0; // events that carried one
     this.disconnects = [];
     this.latencies = []; // ms from a deadline to the receipt of a result settled at it
     this.socket = io(`${node.url}/rps`, {
@@ -59,6 +61,16 @@ class Bot {
   }
 
   onEvent(ev, args) {
+    // Connection state recovery (on by default): a kept event's last argument is its offset, as
+    // socket.io-client 4.6+ reads it (the contract is the rest). One packet has one offset, on
+    // every node: the same offset twice is the same packet delivered twice.
+    if (this.socket._pid && args.length > 1 && typeof args[args.length - 1] === 'string') {
+      const offset = args.pop();
+      if (!/^[A-Za-z0-9]+-[0-9a-z]+-[0-9a-z]+$/.test(offset)) this.problems.push(`${this.label}: "${ev}" ends with ${JSON.stringify(offset)}, not an offset`);
+      else if (this.offsets.has(offset)) this.problems.push(`${this.label}: "${ev}" with offset ${offset} a second time`);
+      this.offsets.add(offset);
+      this.kept++;
+    }
     const problems = checkEvent(ev, args);
     if (problems.length) {
       this.problems.push(...problems.map((p) => `${this.label}: ${p}`));
@@ -101,7 +113,9 @@ class Bot {
   }
 
   async join(size) {
+    const t0 = Date.now();
     const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { size });
+    this.joinMs = Date.now() - t0; // join sent → its ack
     if (!ack || ack.ok !== true) throw new Error(`${this.label}: join ${JSON.stringify(ack)}`);
     return ack.room;
   }

@@ -8,6 +8,7 @@
 //
 //   SOAK_SECONDS=600 SOAK_PLAYERS=2000 npm test   # longer, bigger
 //   SOAK_JOIN_BATCH=1                              # joins one at a time (default 50 in flight)
+//   SOAK_RECOVERY_WINDOW=0                         # the nodes' --recovery-window (default: theirs)
 const assert = require('node:assert/strict');
 const { it } = require('node:test');
 const { startCluster, waitUntil } = require('../lib/cluster');
@@ -19,10 +20,12 @@ const ROUND_MS = 2000;
 const BOUND_MS = 2000;
 const BATCH = 50; // connections opened at once
 const JOIN_BATCH = Number(process.env.SOAK_JOIN_BATCH || 50); // joins in flight at once
+const RECOVERY = process.env.SOAK_RECOVERY_WINDOW; // --recovery-window of the nodes, if set
 
 it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or missing results`, { timeout: (SECONDS + 240) * 1000 }, async (t) => {
   assert.ok(PLAYERS >= 2 && PLAYERS % 2 === 0, 'SOAK_PLAYERS: an even number');
-  const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '30s', name: 'soak' });
+  const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '30s', name: 'soak',
+    extraArgs: RECOVERY === undefined ? [] : ['--recovery-window', RECOVERY] });
   const bots = [];
   t.after(() => { for (const b of bots) b.close(); });
   const t0 = Date.now();
@@ -41,10 +44,13 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   await waitUntil(() => bots.every((b) => b.rounds.size > 0), { timeout: 30000, what: 'every room started' }).catch(async (err) => {
     const waiting = (await c.nodes[0].api('/api/rooms')).rooms.filter((r) => r.state === 'waiting');
     assert.fail(`${err.message}: ${bots.filter((b) => !b.rounds.size).length} players never got a start; `
-      + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player)`);
+      + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player); `
+      + `events refused by the contract check: ${JSON.stringify(bots.flatMap((b) => b.problems).slice(0, 3))}`);
   });
   const playingAt = Date.now();
-  t.diagnostic(`${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start`);
+  const joins = bots.map((b) => b.joinMs);
+  t.diagnostic(`recovery window ${RECOVERY === undefined ? "the nodes' default" : RECOVERY}; ${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start; `
+    + `join→ack p50 ${percentile(joins, 50)} ms, p99 ${percentile(joins, 99)} ms, max ${Math.max(...joins)} ms`);
 
   await new Promise((r) => setTimeout(r, SECONDS * 1000)); // the soak's length, not a wait for an event
   for (const b of bots) b.stop();
@@ -81,7 +87,13 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   const lateAcks = JSON.stringify(refusedCodes);
   t.diagnostic(`${v.rooms} rooms, ${v.rounds} rounds, ${v.results} results received; duplicated ${v.duplicates}, missing ${v.missing}, lost moves ${v.lostMoves}; `
     + `roundsSettled ${stats.roundsSettled}; refused chooses ${lateAcks}; leaves retried after "unavailable" ${leaveRetries}; out-of-order room events ${reorders}; `
+    + `events with a recovery offset ${bots.reduce((n, b) => n + b.kept, 0)}; `
     + `deadline→result p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms over ${latencies.length}`);
+  // Recovery on (the nodes' default) or off (SOAK_RECOVERY_WINDOW=0): every player's events
+  // carried their offsets, or none did, so the soak measured what it says.
+  const kept = bots.filter((b) => b.kept > 0).length;
+  if (RECOVERY === '0' || RECOVERY === '0s') assert.equal(kept, 0, 'recovery off: no event carries an offset');
+  else assert.equal(kept, bots.length, 'recovery on: every player got events with their offsets');
   assert.deepEqual(v.failures, [], 'the results as counted');
   assert.equal(v.duplicates, 0, 'duplicated results');
   assert.equal(v.missing, 0, 'missing results');
