@@ -29,6 +29,9 @@ type serverRecovery struct {
 	inFlight time.Duration
 
 	stats recoveryCounters
+	// handlers: goroutines answering other nodes' close requests
+	// (onCloseRequest); Shutdown waits for them.
+	handlers sync.WaitGroup
 }
 
 type recoveryCounters struct {
@@ -492,6 +495,11 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 				sess, err = o.Store.TakeSession(ctx, r.nsp.name, pid)
 			case <-ctx.Done():
 			}
+		} else if old == nil && r.askOthersToClose(ctx, pid) {
+			// Or its connection is still open on another node (a phone
+			// that changed networks: that node waits for a ping timeout),
+			// which closed it and saved the session now.
+			sess, err = o.Store.TakeSession(ctx, r.nsp.name, pid)
 		}
 	}
 	if err != nil {
@@ -625,6 +633,67 @@ func (s *Socket) goLive(connect func()) {
 	}
 	r.replay, r.held = nil, nil
 	r.state = recLive
+}
+
+// recoveryCloseEvent is the server-side event by which a node asks the
+// others to close the connection of a session it was asked to recover and
+// does not find saved: [pid]; a node that had it open answers true once
+// the session is saved and readable. Node peers have no handler for it
+// and do not answer.
+const recoveryCloseEvent = "rpsio:recovery:close"
+
+// closeRequestWait bounds how long a restore waits for the other nodes'
+// answers (a cluster with Node peers, which never answer, waits it out on
+// every pid that no node knows).
+const closeRequestWait = 2 * time.Second
+
+// askOthersToClose asks the other nodes to close a connection of pid they
+// still have open; true if one did (its session is then saved).
+func (r *nspRecovery) askOthersToClose(ctx context.Context, pid string) bool {
+	ctx, cancel := context.WithTimeout(ctx, closeRequestWait)
+	defer cancel()
+	answers, _ := r.nsp.adapter.ServerSideEmitWithAck(ctx, recoveryCloseEvent, []any{pid})
+	for _, a := range answers {
+		if a == true {
+			return true
+		}
+	}
+	return false
+}
+
+// onCloseRequest answers another node's recoveryCloseEvent: if a socket
+// of that pid is connected here, its connection is closed (its client is
+// on the other node now), which saves the session; the answer is true
+// once the session can be read by every node. It runs on the adapter's
+// receiving goroutine: the wait goes to a goroutine of its own.
+func (r *nspRecovery) onCloseRequest(args []any, ack func(any)) {
+	var old *Socket
+	if len(args) > 0 {
+		if pid, ok := args[0].(string); ok && pid != "" {
+			r.liveMu.Lock()
+			old = r.live[pid]
+			r.liveMu.Unlock()
+		}
+	}
+	if old == nil {
+		ack(false)
+		return
+	}
+	srv := r.nsp.srv
+	r.srv.handlers.Add(1)
+	go func() {
+		defer r.srv.handlers.Done()
+		ctx, cancel := context.WithTimeout(srv.life, r.srv.opts.RestoreTimeout)
+		defer cancel()
+		old.conn.eio.Close(engineio.ReasonTransportClose)
+		select {
+		case <-old.rec.saved:
+		case <-ctx.Done():
+			ack(false)
+			return
+		}
+		ack(r.srv.opts.Store.Sync(ctx) == nil)
+	}()
 }
 
 // track registers a connected socket by its pid.

@@ -518,3 +518,32 @@ func FuzzParseOffset(f *testing.F) {
 		}
 	})
 }
+
+// TestRecoveryCloseRequestBadInput: another node's close request (from
+// Redis) with no pid, a pid that is not a string, or one nobody here has:
+// answered false, nothing closed.
+func TestRecoveryCloseRequestBadInput(t *testing.T) {
+	ts := newMemoryServer(t, NewMemoryRecoveryStore(MemoryRecoveryStoreOptions{}))
+	c := ts.dial(t, "EIO=4")
+	c.send("0")
+	if reply := c.text(); !strings.Contains(reply, `"pid"`) {
+		t.Fatalf("CONNECT %q", reply)
+	}
+	n := ts.srv.Of("/")
+	for _, args := range [][]any{nil, {}, {42.0}, {nil}, {""}, {"no-such-pid"}, {map[string]any{"pid": "x"}}} {
+		got := make(chan any, 1)
+		n.DispatchServerSideEmitWithAck(recoveryCloseEvent, args, func(v any) { got <- v })
+		select {
+		case v := <-got:
+			if v != false {
+				t.Fatalf("args %v: answered %v, want false", args, v)
+			}
+		case <-time.After(waitTimeout):
+			t.Fatalf("args %v: no answer", args)
+		}
+	}
+	if st := ts.srv.RecoveryStats(); st.Saved != 0 {
+		t.Fatalf("a session was saved: %+v", st)
+	}
+	c.close()
+}
