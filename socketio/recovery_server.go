@@ -498,7 +498,8 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 		} else if old == nil && r.askOthersToClose(ctx, pid) {
 			// Or its connection is still open on another node (a phone
 			// that changed networks: that node waits for a ping timeout),
-			// which closed it and saved the session now.
+			// which closed it and saved the session now; or that node was
+			// saving it as the client came back.
 			sess, err = o.Store.TakeSession(ctx, r.nsp.name, pid)
 		}
 	}
@@ -636,10 +637,12 @@ func (s *Socket) goLive(connect func()) {
 }
 
 // recoveryCloseEvent is the server-side event by which a node asks the
-// others to close the connection of a session it was asked to recover and
-// does not find saved: [pid]; a node that had it open answers true once
-// the session is saved and readable. Node peers have no handler for it
-// and do not answer.
+// others about a session it was asked to recover and does not find saved:
+// [pid]. A node that has a socket of that pid connected closes its
+// connection (the client is elsewhere now), which saves the session; every
+// node answers (true: it closed one) once what it saved before is readable
+// by every node, so that a session saved a moment before the request is
+// found too. Node peers have no handler for it and do not answer.
 const recoveryCloseEvent = "rpsio:recovery:close"
 
 // closeRequestWait bounds how long a restore waits for the other nodes'
@@ -647,52 +650,46 @@ const recoveryCloseEvent = "rpsio:recovery:close"
 // every pid that no node knows).
 const closeRequestWait = 2 * time.Second
 
-// askOthersToClose asks the other nodes to close a connection of pid they
-// still have open; true if one did (its session is then saved).
+// askOthersToClose sends recoveryCloseEvent for pid; true if a node
+// answered (what it saved is readable now: worth reading the store again).
 func (r *nspRecovery) askOthersToClose(ctx context.Context, pid string) bool {
 	ctx, cancel := context.WithTimeout(ctx, closeRequestWait)
 	defer cancel()
 	answers, _ := r.nsp.adapter.ServerSideEmitWithAck(ctx, recoveryCloseEvent, []any{pid})
-	for _, a := range answers {
-		if a == true {
-			return true
-		}
-	}
-	return false
+	return len(answers) > 0
 }
 
-// onCloseRequest answers another node's recoveryCloseEvent: if a socket
-// of that pid is connected here, its connection is closed (its client is
-// on the other node now), which saves the session; the answer is true
-// once the session can be read by every node. It runs on the adapter's
-// receiving goroutine: the wait goes to a goroutine of its own.
+// onCloseRequest answers another node's recoveryCloseEvent. It runs on the
+// adapter's receiving goroutine: the waits go to a goroutine of their own.
 func (r *nspRecovery) onCloseRequest(args []any, ack func(any)) {
-	var old *Socket
+	pid := ""
 	if len(args) > 0 {
-		if pid, ok := args[0].(string); ok && pid != "" {
-			r.liveMu.Lock()
-			old = r.live[pid]
-			r.liveMu.Unlock()
-		}
+		pid, _ = args[0].(string)
 	}
-	if old == nil {
+	if pid == "" {
 		ack(false)
 		return
 	}
+	r.liveMu.Lock()
+	old := r.live[pid]
+	r.liveMu.Unlock()
 	srv := r.nsp.srv
 	r.srv.handlers.Add(1)
 	go func() {
 		defer r.srv.handlers.Done()
 		ctx, cancel := context.WithTimeout(srv.life, r.srv.opts.RestoreTimeout)
 		defer cancel()
-		old.conn.eio.Close(engineio.ReasonTransportClose)
-		select {
-		case <-old.rec.saved:
-		case <-ctx.Done():
-			ack(false)
-			return
+		if old != nil {
+			old.conn.eio.Close(engineio.ReasonTransportClose)
+			select {
+			case <-old.rec.saved:
+			case <-ctx.Done():
+				return // no answer: the asking node gives up at its deadline
+			}
 		}
-		ack(r.srv.opts.Store.Sync(ctx) == nil)
+		if r.srv.opts.Store.Sync(ctx) == nil {
+			ack(old != nil)
+		}
 	}()
 }
 

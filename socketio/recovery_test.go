@@ -521,12 +521,14 @@ func FuzzParseOffset(f *testing.F) {
 
 // TestRecoveryCloseRequestBadInput: another node's close request (from
 // Redis) with no pid, a pid that is not a string, or one nobody here has:
-// answered false, nothing closed.
+// answered false, nothing closed; the pid of a connected socket: its
+// connection closed and its session saved, answered true.
 func TestRecoveryCloseRequestBadInput(t *testing.T) {
 	ts := newMemoryServer(t, NewMemoryRecoveryStore(MemoryRecoveryStoreOptions{}))
 	c := ts.dial(t, "EIO=4")
 	c.send("0")
-	if reply := c.text(); !strings.Contains(reply, `"pid"`) {
+	reply := c.text()
+	if connectPIDReply.FindStringSubmatch(reply) == nil {
 		t.Fatalf("CONNECT %q", reply)
 	}
 	n := ts.srv.Of("/")
@@ -544,6 +546,20 @@ func TestRecoveryCloseRequestBadInput(t *testing.T) {
 	}
 	if st := ts.srv.RecoveryStats(); st.Saved != 0 {
 		t.Fatalf("a session was saved: %+v", st)
+	}
+	pid := connectPIDReply.FindStringSubmatch(reply)[3]
+	got := make(chan any, 1)
+	n.DispatchServerSideEmitWithAck(recoveryCloseEvent, []any{pid}, func(v any) { got <- v })
+	select {
+	case v := <-got:
+		if v != true {
+			t.Fatalf("answered %v, want true", v)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("no answer")
+	}
+	if st := ts.srv.RecoveryStats(); st.Saved != 1 {
+		t.Fatalf("stats %+v, want the session saved", st)
 	}
 	c.close()
 }

@@ -9,6 +9,7 @@
 //   SOAK_SECONDS=600 SOAK_PLAYERS=2000 npm test   # longer, bigger
 //   SOAK_JOIN_BATCH=1                              # joins one at a time (default 50 in flight)
 //   SOAK_RECOVERY_WINDOW=0                         # the nodes' --recovery-window (default: theirs)
+//   SOAK_NODE_ARGS='--pprof-addr 127.0.0.1:0'      # more flags for both nodes (profiling)
 const assert = require('node:assert/strict');
 const { it } = require('node:test');
 const { startCluster, waitUntil } = require('../lib/cluster');
@@ -21,11 +22,12 @@ const BOUND_MS = 2000;
 const BATCH = 50; // connections opened at once
 const JOIN_BATCH = Number(process.env.SOAK_JOIN_BATCH || 50); // joins in flight at once
 const RECOVERY = process.env.SOAK_RECOVERY_WINDOW; // --recovery-window of the nodes, if set
+const NODE_ARGS = (process.env.SOAK_NODE_ARGS || '').split(/\s+/).filter(Boolean);
 
 it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or missing results`, { timeout: (SECONDS + 240) * 1000 }, async (t) => {
   assert.ok(PLAYERS >= 2 && PLAYERS % 2 === 0, 'SOAK_PLAYERS: an even number');
   const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '30s', name: 'soak',
-    extraArgs: RECOVERY === undefined ? [] : ['--recovery-window', RECOVERY] });
+    extraArgs: [...(RECOVERY === undefined ? [] : ['--recovery-window', RECOVERY]), ...NODE_ARGS] });
   const bots = [];
   t.after(() => { for (const b of bots) b.close(); });
   const t0 = Date.now();
