@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -66,6 +67,33 @@ func (c *Cluster) RecoveryStore(opts RecoveryStoreOptions) socketio.RecoveryStor
 type recoveryStore struct {
 	c    *Cluster
 	opts RecoveryStoreOptions
+
+	// listedMu guards listed: per namespace, when this node last wrote
+	// its entry in the nodes' sorted set (Unix ms).
+	listedMu sync.Mutex
+	listed   map[string]int64
+}
+
+// listEvery: how often a node keeping packets refreshes its entry in the
+// nodes' sorted set (its first packet writes it at once). The entry is
+// dropped a retention after its last refresh, and packets live a
+// retention after they are kept, so an entry at most this stale still
+// lists every packet a session can ask for (the retention's margin
+// over the window is larger).
+const listEvery = time.Second
+
+// listNow tells whether Keep refreshes the node's entry for nsp now.
+func (s *recoveryStore) listNow(nsp string, now int64) bool {
+	s.listedMu.Lock()
+	defer s.listedMu.Unlock()
+	if now-s.listed[nsp] < listEvery.Milliseconds() {
+		return false
+	}
+	if s.listed == nil {
+		s.listed = map[string]int64{}
+	}
+	s.listed[nsp] = now
+	return true
 }
 
 // Run implements socketio.RecoveryStore: it takes a share of the Cluster's
@@ -145,15 +173,21 @@ func (s *recoveryStore) Keep(nsp string, p *socketio.KeptPacket, ttl time.Durati
 	nodes := s.base(nsp) + "nodes"
 	node := p.Offset.Node
 	maxLen := int64(s.opts.MaxRoomPackets)
+	// The nodes' sorted set at most once a second per namespace: three
+	// commands fewer per packet (for a room game, a packet is a few
+	// small events, and these were half of what recovery sent Redis).
+	list := s.listNow(nsp, time.Now().UnixMilli())
 	s.queue(func(ctx context.Context, pipe goredis.Pipeliner) {
-		now := time.Now().UnixMilli()
 		for _, k := range keys {
 			pipe.XAdd(ctx, &goredis.XAddArgs{Stream: k, ID: id, MaxLen: maxLen, Values: values})
 			pipe.PExpire(ctx, k, ttl)
 		}
-		pipe.ZAdd(ctx, nodes, goredis.Z{Score: float64(now), Member: node})
-		pipe.ZRemRangeByScore(ctx, nodes, "-inf", "("+strconv.FormatInt(now-ttl.Milliseconds(), 10))
-		pipe.PExpire(ctx, nodes, ttl)
+		if list {
+			now := time.Now().UnixMilli()
+			pipe.ZAdd(ctx, nodes, goredis.Z{Score: float64(now), Member: node})
+			pipe.ZRemRangeByScore(ctx, nodes, "-inf", "("+strconv.FormatInt(now-ttl.Milliseconds(), 10))
+			pipe.PExpire(ctx, nodes, ttl)
+		}
 	})
 }
 
