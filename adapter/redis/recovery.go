@@ -54,6 +54,7 @@ func (o RecoveryStoreOptions) withDefaults() RecoveryStoreOptions {
 //	{P#N}#rec#log#<node>#r#<room>   stream: that node's packets to room, ID <time>-<seq>
 //	{P#N}#rec#log#<node>#all        stream: its packets to the whole namespace
 //	{P#N}#rec#nodes                 sorted set: the nodes keeping packets, by last write
+//	                                (plus a second, refreshed about once a second)
 //	{P#N}#rec#s#<pid>               a saved session (JSON), expiring with it
 //	{P#N}#rec#sessions              sorted set: saved sessions by time, to drop the oldest
 //
@@ -68,32 +69,32 @@ type recoveryStore struct {
 	c    *Cluster
 	opts RecoveryStoreOptions
 
-	// listedMu guards listed: per namespace, when this node last wrote
-	// its entry in the nodes' sorted set (Unix ms).
+	// listedMu guards listed: per namespace, until when this node's
+	// entry in the nodes' sorted set lists it (Unix ms).
 	listedMu sync.Mutex
 	listed   map[string]int64
 }
 
-// listEvery: how often a node keeping packets refreshes its entry in the
-// nodes' sorted set (its first packet writes it at once). The entry is
-// dropped a retention after its last refresh, and packets live a
-// retention after they are kept, so an entry at most this stale still
-// lists every packet a session can ask for (the retention's margin
-// over the window is larger).
-const listEvery = time.Second
+// listAhead: a node keeping packets writes its entry in the nodes' sorted
+// set as if written this much later than it is, and refreshes it only when
+// a packet would outlive it: about once per listAhead instead of with
+// every packet.
+const listAhead = time.Second
 
-// listNow tells whether Keep refreshes the node's entry for nsp now.
-func (s *recoveryStore) listNow(nsp string, now int64) bool {
+// listNow tells whether Keep of a packet kept at now for ttl writes the
+// node's entry for nsp, and returns the entry's score and lifetime.
+func (s *recoveryStore) listNow(nsp string, now int64, ttl time.Duration) (bool, int64, time.Duration) {
 	s.listedMu.Lock()
 	defer s.listedMu.Unlock()
-	if now-s.listed[nsp] < listEvery.Milliseconds() {
-		return false
+	if now+ttl.Milliseconds() <= s.listed[nsp] {
+		return false, 0, 0
 	}
 	if s.listed == nil {
 		s.listed = map[string]int64{}
 	}
-	s.listed[nsp] = now
-	return true
+	life := ttl + listAhead
+	s.listed[nsp] = now + life.Milliseconds()
+	return true, now + listAhead.Milliseconds(), life
 }
 
 // Run implements socketio.RecoveryStore: it takes a share of the Cluster's
@@ -173,20 +174,21 @@ func (s *recoveryStore) Keep(nsp string, p *socketio.KeptPacket, ttl time.Durati
 	nodes := s.base(nsp) + "nodes"
 	node := p.Offset.Node
 	maxLen := int64(s.opts.MaxRoomPackets)
-	// The nodes' sorted set at most once a second per namespace: three
-	// commands fewer per packet (for a room game, a packet is a few
-	// small events, and these were half of what recovery sent Redis).
-	list := s.listNow(nsp, time.Now().UnixMilli())
+	// The node's entry in the nodes' sorted set only when this packet
+	// would outlive it (listNow): three commands fewer for most packets
+	// (for a room game a packet is one small event, and these were half
+	// of what recovery sent Redis).
+	now := time.Now().UnixMilli()
+	list, score, life := s.listNow(nsp, now, ttl)
 	s.queue(func(ctx context.Context, pipe goredis.Pipeliner) {
 		for _, k := range keys {
 			pipe.XAdd(ctx, &goredis.XAddArgs{Stream: k, ID: id, MaxLen: maxLen, Values: values})
 			pipe.PExpire(ctx, k, ttl)
 		}
 		if list {
-			now := time.Now().UnixMilli()
-			pipe.ZAdd(ctx, nodes, goredis.Z{Score: float64(now), Member: node})
+			pipe.ZAdd(ctx, nodes, goredis.Z{Score: float64(score), Member: node})
 			pipe.ZRemRangeByScore(ctx, nodes, "-inf", "("+strconv.FormatInt(now-ttl.Milliseconds(), 10))
-			pipe.PExpire(ctx, nodes, ttl)
+			pipe.PExpire(ctx, nodes, life)
 		}
 	})
 }
