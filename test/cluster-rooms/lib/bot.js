@@ -14,7 +14,9 @@ const { settle } = require('../../rps/lib/rules');
 const ACK_TIMEOUT_MS = 10000;
 
 class Bot {
-  constructor(node, { name, label = name, playRate = 0.75, rng = Math.random } = {}) {
+  // url: connect there instead of node.url (a proxy); roaming: the socket reconnects by itself
+  // 1 s after a drop (the soak's roamers cut their transport), recording each reconnection.
+  constructor(node, { name, label = name, playRate = 0.75, rng = Math.random, url = node.url, roaming = false } = {}) {
     this.label = label;
     this.node = node;
     this.rng = rng;
@@ -29,12 +31,21 @@ class Bot {
     this.kept = 0; // events that carried one
     this.disconnects = [];
     this.latencies = []; // ms from a deadline to the receipt of a result settled at it
-    this.socket = io(`${node.url}/rps`, {
+    this.reconnects = []; // { recovered, sameId } of each reconnection
+    this.socket = io(`${url}/rps`, {
       auth: { name },
       transports: ['websocket'],
       forceNew: true,
-      reconnection: false,
+      reconnection: roaming,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 1000,
+      randomizationFactor: 0,
       timeout: 20000,
+    });
+    let sid = null;
+    this.socket.on('connect', () => {
+      if (sid !== null) this.reconnects.push({ recovered: this.socket.recovered, sameId: this.socket.id === sid });
+      sid = this.socket.id;
     });
     this.welcome = new Promise((resolve, reject) => {
       this.socket.once('welcome', resolve);
