@@ -233,16 +233,7 @@ func (r *nspRecovery) deliverLocal(a *InMemoryAdapter, p *parser.Packet, opts Br
 			if err != nil {
 				return err
 			}
-			kp = &KeptPacket{Offset: off, Rooms: uniqueRooms(opts.Rooms), Except: uniqueRooms(opts.Except), Text: withOffset(text, opts.Offset), Attachments: atts}
-			r.mu.RLock()
-			defer func() {
-				r.seenMu.Lock()
-				if off.Seq > r.seen[off.Node].Seq {
-					r.seen[off.Node] = off
-				}
-				r.seenMu.Unlock()
-				r.mu.RUnlock()
-			}()
+			return r.deliverRemote(a, off, text, atts, opts)
 		}
 	}
 	var packets []engineio.Packet
@@ -255,6 +246,42 @@ func (r *nspRecovery) deliverLocal(a *InMemoryAdapter, p *parser.Packet, opts Br
 		}
 		packets = enginePackets(text, atts)
 	}
+	for _, s := range a.LocalSockets(opts) {
+		_ = s.deliver(kp, packets, opts.Flags.Volatile)
+	}
+	return nil
+}
+
+// deliverEncoded is BroadcastEncoded of a packet that another node kept
+// (opts.Offset), encoded already; one with a malformed offset, or this
+// node's (which never comes back to it), is delivered without keeping.
+func (r *nspRecovery) deliverEncoded(a *InMemoryAdapter, p EncodedPacket, opts BroadcastOptions) error {
+	off, err := ParseOffset(opts.Offset)
+	if err != nil || off.Node == r.srv.node || len(p.Text) == 0 || p.Text[len(p.Text)-1] != ']' {
+		r.nsp.srv.log.Debug("socketio: dropping a malformed recovery offset", "nsp", r.nsp.name, "offset", opts.Offset, "err", err)
+		if socks := a.LocalSockets(opts); len(socks) > 0 {
+			a.sendEncoded(socks, []EncodedPacket{p}, opts.Flags.Volatile)
+		}
+		return nil
+	}
+	return r.deliverRemote(a, off, p.Text, p.Attachments, opts)
+}
+
+// deliverRemote delivers a packet another node kept with offset off, text
+// being its encoding without the offset, and records that this node
+// delivered it (the session's cut).
+func (r *nspRecovery) deliverRemote(a *InMemoryAdapter, off Offset, text []byte, atts [][]byte, opts BroadcastOptions) error {
+	kp := &KeptPacket{Offset: off, Rooms: uniqueRooms(opts.Rooms), Except: uniqueRooms(opts.Except), Text: withOffset(text, opts.Offset), Attachments: atts}
+	r.mu.RLock()
+	defer func() {
+		r.seenMu.Lock()
+		if off.Seq > r.seen[off.Node].Seq {
+			r.seen[off.Node] = off
+		}
+		r.seenMu.Unlock()
+		r.mu.RUnlock()
+	}()
+	packets := enginePackets(kp.Text, kp.Attachments)
 	for _, s := range a.LocalSockets(opts) {
 		_ = s.deliver(kp, packets, opts.Flags.Volatile)
 	}

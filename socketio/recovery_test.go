@@ -531,6 +531,10 @@ func TestRecoveryCloseRequestBadInput(t *testing.T) {
 	if connectPIDReply.FindStringSubmatch(reply) == nil {
 		t.Fatalf("CONNECT %q", reply)
 	}
+	// The connection handler's "hello": the socket is registered by then.
+	if name, _ := c.event(); name != "hello" {
+		t.Fatalf("got %q, want hello", name)
+	}
 	n := ts.srv.Of("/")
 	for _, args := range [][]any{nil, {}, {42.0}, {nil}, {""}, {"no-such-pid"}, {map[string]any{"pid": "x"}}} {
 		got := make(chan any, 1)
@@ -560,6 +564,31 @@ func TestRecoveryCloseRequestBadInput(t *testing.T) {
 	}
 	if st := ts.srv.RecoveryStats(); st.Saved != 1 {
 		t.Fatalf("stats %+v, want the session saved", st)
+	}
+	c.close()
+}
+
+// TestRecoveryBroadcastEncodedOffset: a packet another node kept, handed
+// over encoded (BroadcastEncoded with its offset), reaches the client with
+// the offset as its last argument, keys as they were; a malformed offset
+// is dropped, the packet delivered without one.
+func TestRecoveryBroadcastEncodedOffset(t *testing.T) {
+	ts := newMemoryServer(t, NewMemoryRecoveryStore(MemoryRecoveryStoreOptions{}))
+	c := ts.dial(t, "EIO=4")
+	c.send("0")
+	c.text()
+	if name, _ := c.event(); name != "hello" {
+		t.Fatalf("got %q, want hello", name)
+	}
+	a := ts.srv.Of("/").adapter.(*InMemoryAdapter)
+	rooms := []string{"all"}
+	a.BroadcastEncoded(BroadcastOptions{Rooms: rooms, Offset: "other1-lx3k-7"}, EncodedPacket{Text: []byte(`2["m",{"z":1,"a":2}]`)})
+	if got := c.text(); got != `2["m",{"z":1,"a":2},"other1-lx3k-7"]` {
+		t.Fatalf("got %q", got)
+	}
+	a.BroadcastEncoded(BroadcastOptions{Rooms: rooms, Offset: "not an offset"}, EncodedPacket{Text: []byte(`2["m",3]`)})
+	if got := c.text(); got != `2["m",3]` {
+		t.Fatalf("got %q", got)
 	}
 	c.close()
 }
