@@ -258,7 +258,7 @@ func (r *nspRecovery) deliverLocal(a *InMemoryAdapter, p *parser.Packet, opts Br
 func (r *nspRecovery) deliverEncoded(a *InMemoryAdapter, p EncodedPacket, opts BroadcastOptions) error {
 	off, err := ParseOffset(opts.Offset)
 	if err != nil || off.Node == r.srv.node || len(p.Text) == 0 || p.Text[len(p.Text)-1] != ']' {
-		r.nsp.srv.log.Debug("socketio: dropping a malformed recovery offset", "nsp", r.nsp.name, "offset", opts.Offset, "err", err)
+		r.nsp.srv.log.Debug("socketio: dropping a malformed recovery offset", "nsp", r.nsp.name, "err", err)
 		if socks := a.LocalSockets(opts); len(socks) > 0 {
 			a.sendEncoded(socks, []EncodedPacket{p}, opts.Flags.Volatile)
 		}
