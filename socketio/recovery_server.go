@@ -30,9 +30,17 @@ type serverRecovery struct {
 
 	stats recoveryCounters
 	// handlers: goroutines answering other nodes' close requests
-	// (onCloseRequest); Shutdown waits for them.
-	handlers sync.WaitGroup
+	// (onCloseRequest); Shutdown waits for them. asking and answering
+	// count the requests in flight, each bounded by maxCloseRequests.
+	handlers          sync.WaitGroup
+	asking, answering atomic.Int64
 }
+
+// maxCloseRequests bounds the close requests a node has in flight, asked
+// and answered: clients sending made-up pids cost the cluster no more.
+// Beyond it a restore gives up on the other nodes (a new session) and an
+// answer waits for nothing (false at once).
+const maxCloseRequests = 128
 
 type recoveryCounters struct {
 	saved, recovered, expired, tooMany, failed atomic.Uint64
@@ -680,6 +688,11 @@ const closeRequestWait = 2 * time.Second
 // askOthersToClose sends recoveryCloseEvent for pid; true if a node
 // answered (what it saved is readable now: worth reading the store again).
 func (r *nspRecovery) askOthersToClose(ctx context.Context, pid string) bool {
+	if n := r.srv.asking.Add(1); n > maxCloseRequests {
+		r.srv.asking.Add(-1)
+		return false
+	}
+	defer r.srv.asking.Add(-1)
 	ctx, cancel := context.WithTimeout(ctx, closeRequestWait)
 	defer cancel()
 	answers, _ := r.nsp.adapter.ServerSideEmitWithAck(ctx, recoveryCloseEvent, []any{pid})
@@ -700,10 +713,16 @@ func (r *nspRecovery) onCloseRequest(args []any, ack func(any)) {
 	r.liveMu.Lock()
 	old := r.live[pid]
 	r.liveMu.Unlock()
+	if n := r.srv.answering.Add(1); n > maxCloseRequests && old == nil {
+		r.srv.answering.Add(-1)
+		ack(false)
+		return
+	}
 	srv := r.nsp.srv
 	r.srv.handlers.Add(1)
 	go func() {
 		defer r.srv.handlers.Done()
+		defer r.srv.answering.Add(-1)
 		ctx, cancel := context.WithTimeout(srv.life, r.srv.opts.RestoreTimeout)
 		defer cancel()
 		if old != nil {
