@@ -86,7 +86,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	durationVar(fs, &c.RoundDuration, "round-duration", env("RPSIO_ROUND_DURATION", "10s"), "time to choose a move (RPSIO_ROUND_DURATION)")
 	durationVar(fs, &c.RoundGap, "round-gap", env("RPSIO_ROUND_GAP", "3s"), "pause between rounds (RPSIO_ROUND_GAP)")
 	durationVar(fs, &c.ReconnectGrace, "reconnect-grace", env("RPSIO_RECONNECT_GRACE", "30s"), "how long a disconnected player keeps the seat (RPSIO_RECONNECT_GRACE)")
-	fs.StringVar(&recovery, "recovery-window", env("RPSIO_RECOVERY_WINDOW", ""), "Socket.IO connection state recovery: how long a dropped client can come back with its socket id, rooms and missed events; default --reconnect-grace on one node, off with --redis-url; at most --reconnect-grace, 0: off (RPSIO_RECOVERY_WINDOW)")
+	fs.StringVar(&recovery, "recovery-window", env("RPSIO_RECOVERY_WINDOW", ""), "Socket.IO connection state recovery: how long a dropped client can come back with its socket id, rooms and missed events; default and at most --reconnect-grace, in one node and in a cluster; 0: off (RPSIO_RECOVERY_WINDOW)")
 	fs.StringVar(&c.TokenSecret, "token-secret", env("RPSIO_TOKEN_SECRET", ""), "HMAC secret of player tokens; random when empty, so tokens do not survive a restart (RPSIO_TOKEN_SECRET)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("RPSIO_REDIS_URL", ""), "Redis of a multi-node cluster, redis://[:password@]host:port[/db]; needs --token-secret; empty: one node in memory (RPSIO_REDIS_URL)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("RPSIO_REDIS_PREFIX", "socket.io"), "channel prefix of the cluster, as @socket.io/redis-adapter's key, and namespace of its keys in Redis (RPSIO_REDIS_PREFIX)")
@@ -143,13 +143,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("--%s must be positive", d.name)
 		}
 	}
+	// On by default, in one node and in a cluster alike (sessions and
+	// missed packets in Redis then): a dropped client is back with its
+	// socket id, rooms and every missed event within the grace.
 	c.RecoveryWindow = c.ReconnectGrace
-	if c.RedisURL != "" {
-		// In cluster mode recovery is opt-in for now: with it on, the
-		// 1,000-player soak of test/cluster-rooms lost "start" events
-		// (docs/ARCHITECTURE.md, "Known limits").
-		c.RecoveryWindow = 0
-	}
 	if recovery != "" {
 		d, err := time.ParseDuration(recovery)
 		if err != nil {

@@ -101,13 +101,19 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("recovery window %v, want the grace", c.RecoveryWindow)
 				}
 			}},
-		{name: "recovery window off by default in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s"},
+		{name: "recovery window on by default in cluster mode too", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s", "--reconnect-grace", "40s"},
 			check: func(t *testing.T, c Config) {
-				if c.RecoveryWindow != 0 {
+				if c.RecoveryWindow != 40*time.Second {
+					t.Fatalf("recovery window %v, want the grace", c.RecoveryWindow)
+				}
+			}},
+		{name: "recovery window off in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s", "--recovery-window", "0"},
+			check: func(t *testing.T, c Config) {
+				if c.RecoveryWindow != 0 || recoveryOptions(c, nil) != nil {
 					t.Fatalf("recovery window %v, want off", c.RecoveryWindow)
 				}
 			}},
-		{name: "recovery window opted in in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s", "--recovery-window", "20s"},
+		{name: "recovery window shorter in cluster mode", args: []string{"--redis-url", "redis://127.0.0.1:6379", "--token-secret", "s", "--recovery-window", "20s"},
 			check: func(t *testing.T, c Config) {
 				if c.RecoveryWindow != 20*time.Second {
 					t.Fatalf("recovery window %v, want 20s", c.RecoveryWindow)

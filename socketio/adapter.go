@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -324,16 +325,36 @@ type EncodedPacket struct {
 // selected local sockets, as Broadcast does, together and in order (one
 // Send per socket, so that they can leave in one write). A multi-node
 // adapter uses it to deliver what other nodes published without decoding
-// it into Go values first; packets that carry a recovery offset go through
-// Broadcast instead. The packets' bytes are kept by the connections'
-// queues: the caller must not change them afterwards.
+// it into Go values first. opts.Offset is the recovery offset another
+// node gave the packet (then there is exactly one): with recovery on here,
+// it is appended as the event's last argument and the packet kept for the
+// sockets, as Broadcast does. The packets' bytes are kept by the
+// connections' queues: the caller must not change them afterwards.
 func (a *InMemoryAdapter) BroadcastEncoded(opts BroadcastOptions, packets ...EncodedPacket) {
 	if len(packets) == 0 {
+		return
+	}
+	if r := a.nsp.rec; r != nil && opts.Offset != "" && len(packets) == 1 {
+		// Copies of what the packet keeps, so that opts does not escape
+		// (the caller's room lists may stay on its stack).
+		kept := BroadcastOptions{Rooms: copyRooms(opts.Rooms), Except: copyRooms(opts.Except), Flags: opts.Flags, Offset: strings.Clone(opts.Offset)}
+		_ = r.deliverEncoded(a, packets[0], kept)
 		return
 	}
 	if socks := a.LocalSockets(opts); len(socks) > 0 {
 		a.sendEncoded(socks, packets, opts.Flags.Volatile)
 	}
+}
+
+// copyRooms copies a room list (never aliasing it, unlike slices.Clone of
+// an empty one).
+func copyRooms(rooms []string) []string {
+	if len(rooms) == 0 {
+		return nil
+	}
+	out := make([]string, len(rooms))
+	copy(out, rooms)
+	return out
 }
 
 // sendEncoded frames the packets once for every WebSocket receiver

@@ -56,6 +56,9 @@ func newNamespace(s *Server, name string, match func(string, map[string]any) boo
 	if match == nil {
 		n.adapter = s.opts.Adapter(n)
 		n.rec = newNspRecovery(s.rec, n)
+		if n.rec != nil {
+			n.serverSide[recoveryCloseEvent] = []ServerSideHandler{n.rec.onCloseRequest}
+		}
 	}
 	return n
 }

@@ -29,7 +29,18 @@ type serverRecovery struct {
 	inFlight time.Duration
 
 	stats recoveryCounters
+	// handlers: goroutines answering other nodes' close requests
+	// (onCloseRequest); Shutdown waits for them. asking and answering
+	// count the requests in flight, each bounded by maxCloseRequests.
+	handlers          sync.WaitGroup
+	asking, answering atomic.Int64
 }
+
+// maxCloseRequests bounds the close requests a node has in flight, asked
+// and answered: clients sending made-up pids cost the cluster no more.
+// Beyond it a restore gives up on the other nodes (a new session) and an
+// answer waits for nothing (false at once).
+const maxCloseRequests = 128
 
 type recoveryCounters struct {
 	saved, recovered, expired, tooMany, failed atomic.Uint64
@@ -230,16 +241,7 @@ func (r *nspRecovery) deliverLocal(a *InMemoryAdapter, p *parser.Packet, opts Br
 			if err != nil {
 				return err
 			}
-			kp = &KeptPacket{Offset: off, Rooms: uniqueRooms(opts.Rooms), Except: uniqueRooms(opts.Except), Text: withOffset(text, opts.Offset), Attachments: atts}
-			r.mu.RLock()
-			defer func() {
-				r.seenMu.Lock()
-				if off.Seq > r.seen[off.Node].Seq {
-					r.seen[off.Node] = off
-				}
-				r.seenMu.Unlock()
-				r.mu.RUnlock()
-			}()
+			return r.deliverRemote(a, off, text, atts, opts)
 		}
 	}
 	var packets []engineio.Packet
@@ -252,6 +254,42 @@ func (r *nspRecovery) deliverLocal(a *InMemoryAdapter, p *parser.Packet, opts Br
 		}
 		packets = enginePackets(text, atts)
 	}
+	for _, s := range a.LocalSockets(opts) {
+		_ = s.deliver(kp, packets, opts.Flags.Volatile)
+	}
+	return nil
+}
+
+// deliverEncoded is BroadcastEncoded of a packet that another node kept
+// (opts.Offset), encoded already; one with a malformed offset, or this
+// node's (which never comes back to it), is delivered without keeping.
+func (r *nspRecovery) deliverEncoded(a *InMemoryAdapter, p EncodedPacket, opts BroadcastOptions) error {
+	off, err := ParseOffset(opts.Offset)
+	if err != nil || off.Node == r.srv.node || len(p.Text) == 0 || p.Text[len(p.Text)-1] != ']' {
+		r.nsp.srv.log.Debug("socketio: dropping a malformed recovery offset", "nsp", r.nsp.name, "err", err)
+		if socks := a.LocalSockets(opts); len(socks) > 0 {
+			a.sendEncoded(socks, []EncodedPacket{p}, opts.Flags.Volatile)
+		}
+		return nil
+	}
+	return r.deliverRemote(a, off, p.Text, p.Attachments, opts)
+}
+
+// deliverRemote delivers a packet another node kept with offset off, text
+// being its encoding without the offset, and records that this node
+// delivered it (the session's cut).
+func (r *nspRecovery) deliverRemote(a *InMemoryAdapter, off Offset, text []byte, atts [][]byte, opts BroadcastOptions) error {
+	kp := &KeptPacket{Offset: off, Rooms: uniqueRooms(opts.Rooms), Except: uniqueRooms(opts.Except), Text: withOffset(text, opts.Offset), Attachments: atts}
+	r.mu.RLock()
+	defer func() {
+		r.seenMu.Lock()
+		if off.Seq > r.seen[off.Node].Seq {
+			r.seen[off.Node] = off
+		}
+		r.seenMu.Unlock()
+		r.mu.RUnlock()
+	}()
+	packets := enginePackets(kp.Text, kp.Attachments)
 	for _, s := range a.LocalSockets(opts) {
 		_ = s.deliver(kp, packets, opts.Flags.Volatile)
 	}
@@ -492,6 +530,12 @@ func (r *nspRecovery) restoreSocket(c *conn, auth map[string]any, pid, offset st
 				sess, err = o.Store.TakeSession(ctx, r.nsp.name, pid)
 			case <-ctx.Done():
 			}
+		} else if old == nil && r.askOthersToClose(ctx, pid) {
+			// Or its connection is still open on another node (a phone
+			// that changed networks: that node waits for a ping timeout),
+			// which closed it and saved the session now; or that node was
+			// saving it as the client came back.
+			sess, err = o.Store.TakeSession(ctx, r.nsp.name, pid)
 		}
 	}
 	if err != nil {
@@ -625,6 +669,74 @@ func (s *Socket) goLive(connect func()) {
 	}
 	r.replay, r.held = nil, nil
 	r.state = recLive
+}
+
+// recoveryCloseEvent is the server-side event by which a node asks the
+// others about a session it was asked to recover and does not find saved:
+// [pid]. A node that has a socket of that pid connected closes its
+// connection (the client is elsewhere now), which saves the session; every
+// node answers (true: it closed one) once what it saved before is readable
+// by every node, so that a session saved a moment before the request is
+// found too. Node peers have no handler for it and do not answer.
+const recoveryCloseEvent = "rpsio:recovery:close"
+
+// closeRequestWait bounds how long a restore waits for the other nodes'
+// answers (a cluster with Node peers, which never answer, waits it out on
+// every pid that no node knows).
+const closeRequestWait = 2 * time.Second
+
+// askOthersToClose sends recoveryCloseEvent for pid; true if a node
+// answered (what it saved is readable now: worth reading the store again).
+func (r *nspRecovery) askOthersToClose(ctx context.Context, pid string) bool {
+	if n := r.srv.asking.Add(1); n > maxCloseRequests {
+		r.srv.asking.Add(-1)
+		return false
+	}
+	defer r.srv.asking.Add(-1)
+	ctx, cancel := context.WithTimeout(ctx, closeRequestWait)
+	defer cancel()
+	answers, _ := r.nsp.adapter.ServerSideEmitWithAck(ctx, recoveryCloseEvent, []any{pid})
+	return len(answers) > 0
+}
+
+// onCloseRequest answers another node's recoveryCloseEvent. It runs on the
+// adapter's receiving goroutine: the waits go to a goroutine of their own.
+func (r *nspRecovery) onCloseRequest(args []any, ack func(any)) {
+	pid := ""
+	if len(args) > 0 {
+		pid, _ = args[0].(string)
+	}
+	if pid == "" {
+		ack(false)
+		return
+	}
+	r.liveMu.Lock()
+	old := r.live[pid]
+	r.liveMu.Unlock()
+	if n := r.srv.answering.Add(1); n > maxCloseRequests && old == nil {
+		r.srv.answering.Add(-1)
+		ack(false)
+		return
+	}
+	srv := r.nsp.srv
+	r.srv.handlers.Add(1)
+	go func() {
+		defer r.srv.handlers.Done()
+		defer r.srv.answering.Add(-1)
+		ctx, cancel := context.WithTimeout(srv.life, r.srv.opts.RestoreTimeout)
+		defer cancel()
+		if old != nil {
+			old.conn.eio.Close(engineio.ReasonTransportClose)
+			select {
+			case <-old.rec.saved:
+			case <-ctx.Done():
+				return // no answer: the asking node gives up at its deadline
+			}
+		}
+		if r.srv.opts.Store.Sync(ctx) == nil {
+			ack(old != nil)
+		}
+	}()
 }
 
 // track registers a connected socket by its pid.

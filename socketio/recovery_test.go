@@ -149,9 +149,22 @@ func TestRecoveryConnectAnswersPID(t *testing.T) {
 		t.Fatalf("EmitWithAck sent %#v, want no offset", p.Data)
 	}
 	waitFor(t, "the ack to be awaited", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return len(s.acks) == 1 })
-	_ = ts.srv.Of("/").Volatile().Emit("v", 1)
-	if args := c.packet().Data.([]any); len(args) != 2 {
-		t.Fatalf("volatile emit sent %#v, want no offset", args)
+	// A volatile packet is dropped while the transport is busy (a ping
+	// going out, say): emitted again until one arrives.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		_ = ts.srv.Of("/").Volatile().Emit("v", 1)
+		select {
+		case f := <-c.frames:
+			if string(f.data) != `42["v",1]` {
+				t.Fatalf("volatile emit sent %q, want 42[\"v\",1] (no offset)", f.data)
+			}
+			return
+		case <-time.After(50 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("no volatile emit arrived")
+			}
+		}
 	}
 }
 
@@ -517,4 +530,78 @@ func FuzzParseOffset(f *testing.F) {
 			t.Fatalf("%q parsed as %+v, which prints %q and parses as %+v (%v)", s, o, o.String(), back, err)
 		}
 	})
+}
+
+// TestRecoveryCloseRequestBadInput: another node's close request (from
+// Redis) with no pid, a pid that is not a string, or one nobody here has:
+// answered false, nothing closed; the pid of a connected socket: its
+// connection closed and its session saved, answered true.
+func TestRecoveryCloseRequestBadInput(t *testing.T) {
+	ts := newMemoryServer(t, NewMemoryRecoveryStore(MemoryRecoveryStoreOptions{}))
+	c := ts.dial(t, "EIO=4")
+	c.send("0")
+	reply := c.text()
+	if connectPIDReply.FindStringSubmatch(reply) == nil {
+		t.Fatalf("CONNECT %q", reply)
+	}
+	// The connection handler's "hello": the socket is registered by then.
+	if name, _ := c.event(); name != "hello" {
+		t.Fatalf("got %q, want hello", name)
+	}
+	n := ts.srv.Of("/")
+	for _, args := range [][]any{nil, {}, {42.0}, {nil}, {""}, {"no-such-pid"}, {map[string]any{"pid": "x"}}} {
+		got := make(chan any, 1)
+		n.DispatchServerSideEmitWithAck(recoveryCloseEvent, args, func(v any) { got <- v })
+		select {
+		case v := <-got:
+			if v != false {
+				t.Fatalf("args %v: answered %v, want false", args, v)
+			}
+		case <-time.After(waitTimeout):
+			t.Fatalf("args %v: no answer", args)
+		}
+	}
+	if st := ts.srv.RecoveryStats(); st.Saved != 0 {
+		t.Fatalf("a session was saved: %+v", st)
+	}
+	pid := connectPIDReply.FindStringSubmatch(reply)[3]
+	got := make(chan any, 1)
+	n.DispatchServerSideEmitWithAck(recoveryCloseEvent, []any{pid}, func(v any) { got <- v })
+	select {
+	case v := <-got:
+		if v != true {
+			t.Fatalf("answered %v, want true", v)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("no answer")
+	}
+	if st := ts.srv.RecoveryStats(); st.Saved != 1 {
+		t.Fatalf("stats %+v, want the session saved", st)
+	}
+	c.close()
+}
+
+// TestRecoveryBroadcastEncodedOffset: a packet another node kept, handed
+// over encoded (BroadcastEncoded with its offset), reaches the client with
+// the offset as its last argument, keys as they were; a malformed offset
+// is dropped, the packet delivered without one.
+func TestRecoveryBroadcastEncodedOffset(t *testing.T) {
+	ts := newMemoryServer(t, NewMemoryRecoveryStore(MemoryRecoveryStoreOptions{}))
+	c := ts.dial(t, "EIO=4")
+	c.send("0")
+	c.text()
+	if name, _ := c.event(); name != "hello" {
+		t.Fatalf("got %q, want hello", name)
+	}
+	a := ts.srv.Of("/").adapter.(*InMemoryAdapter)
+	rooms := []string{"all"}
+	a.BroadcastEncoded(BroadcastOptions{Rooms: rooms, Offset: "other1-lx3k-7"}, EncodedPacket{Text: []byte(`2["m",{"z":1,"a":2}]`)})
+	if got := c.text(); got != `2["m",{"z":1,"a":2},"other1-lx3k-7"]` {
+		t.Fatalf("got %q", got)
+	}
+	a.BroadcastEncoded(BroadcastOptions{Rooms: rooms, Offset: "not an offset"}, EncodedPacket{Text: []byte(`2["m",3]`)})
+	if got := c.text(); got != `2["m",3]` {
+		t.Fatalf("got %q", got)
+	}
+	c.close()
 }

@@ -272,6 +272,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		// After the sessions closed (saving their state) and the adapters.
 		if s.rec != nil {
+			// Close requests of other nodes end with the sessions (life
+			// is cancelled: they wait no more).
+			s.rec.handlers.Wait()
 			if err := s.rec.opts.Store.Close(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("socketio: closing the recovery store: %w", err))
 			}

@@ -161,6 +161,7 @@ func (a *nspAdapter) handleBroadcast(b []byte) error {
 	if in.packet != nil {
 		return a.InMemoryAdapter.Broadcast(in.packet, heapOptions(opts, in.offset))
 	}
+	opts.Offset = in.offset
 	a.InMemoryAdapter.BroadcastEncoded(opts, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
 	return nil
 }
@@ -187,13 +188,15 @@ func (a *nspAdapter) receiveBroadcast(b []byte) error {
 		return err
 	}
 	g := &a.c.group
-	if in.packet != nil || opts.Flags.Volatile {
-		// The generic path, and volatile packets (each dropped or not on
-		// its own), go at once, after what came before.
+	if in.packet != nil || opts.Flags.Volatile || in.offset != "" {
+		// The generic path, volatile packets (each dropped or not on its
+		// own) and kept ones (each with its offset) go at once, after
+		// what came before.
 		a.c.flushGroup()
 		if in.packet != nil {
 			return a.InMemoryAdapter.Broadcast(in.packet, heapOptions(opts, in.offset))
 		}
+		opts.Offset = in.offset
 		a.InMemoryAdapter.BroadcastEncoded(opts, socketio.EncodedPacket{Text: in.text, Attachments: in.atts})
 		return nil
 	}
@@ -253,7 +256,7 @@ func (c *Cluster) flushGroup() {
 // decoded (packet).
 type inbound struct {
 	skip   bool   // not for this namespace, or our own
-	offset string // an rpsio peer's recovery offset (then packet is set)
+	offset string // an rpsio peer's recovery offset, if any
 	text   []byte
 	atts   [][]byte
 	packet *parser.Packet
@@ -299,12 +302,11 @@ func (a *nspAdapter) decodeBroadcast(b []byte, rooms, except []string) (in inbou
 		return in, opts, err
 	}
 	if n > 3 {
-		// An rpsio peer's recovery offset (anything else: none). Such a
-		// packet is kept for recovery with the offset in its text, which
-		// the generic path below writes.
+		// An rpsio peer's recovery offset (anything else: none): the
+		// socketio side keeps the packet, with the offset appended to
+		// its text.
 		if off, ok := r.Str(); ok && len(off) > 0 {
 			in.offset = string(off)
-			generic = true
 		}
 	}
 	if !generic {

@@ -317,3 +317,25 @@ func TestEncodeBroadcastMatchesGeneric(t *testing.T) {
 		t.Fatal("Marshal encoded it")
 	}
 }
+
+// TestDecodeBroadcastOffset: an rpsio peer's recovery offset, the 4th
+// element, is read apart and the packet takes the in-place path (its keys
+// in wire order); a 4th element that is no offset string is ignored.
+func TestDecodeBroadcastOffset(t *testing.T) {
+	a := fuzzAdapter(t, false)
+	msg := func(extra any) []byte {
+		return mustMarshal(t, []any{"other1",
+			notepack.Map{{Key: "type", Value: 2}, {Key: "data", Value: []any{"ev", notepack.Map{{Key: "z", Value: 1}, {Key: "a", Value: 2}}}}, {Key: "nsp", Value: "/"}},
+			notepack.Map{{Key: "rooms", Value: []string{"r1"}}, {Key: "except", Value: []string{}}, {Key: "flags", Value: notepack.Map{}}},
+			extra})
+	}
+	for _, tc := range []struct {
+		extra  any
+		offset string
+	}{{"nodeX-lx3k-1", "nodeX-lx3k-1"}, {42, ""}, {nil, ""}, {"", ""}} {
+		in, opts, err := a.decodeBroadcast(msg(tc.extra), nil, nil)
+		if err != nil || in.packet != nil || in.offset != tc.offset || string(in.text) != `2["ev",{"z":1,"a":2}]` || !reflect.DeepEqual(opts.Rooms, []string{"r1"}) {
+			t.Fatalf("4th element %v: %+v %q %+v %v", tc.extra, in, in.text, opts, err)
+		}
+	}
+}

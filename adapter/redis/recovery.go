@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -53,6 +54,7 @@ func (o RecoveryStoreOptions) withDefaults() RecoveryStoreOptions {
 //	{P#N}#rec#log#<node>#r#<room>   stream: that node's packets to room, ID <time>-<seq>
 //	{P#N}#rec#log#<node>#all        stream: its packets to the whole namespace
 //	{P#N}#rec#nodes                 sorted set: the nodes keeping packets, by last write
+//	                                (plus a second, refreshed about once a second)
 //	{P#N}#rec#s#<pid>               a saved session (JSON), expiring with it
 //	{P#N}#rec#sessions              sorted set: saved sessions by time, to drop the oldest
 //
@@ -66,6 +68,33 @@ func (c *Cluster) RecoveryStore(opts RecoveryStoreOptions) socketio.RecoveryStor
 type recoveryStore struct {
 	c    *Cluster
 	opts RecoveryStoreOptions
+
+	// listedMu guards listed: per namespace, until when this node's
+	// entry in the nodes' sorted set lists it (Unix ms).
+	listedMu sync.Mutex
+	listed   map[string]int64
+}
+
+// listAhead: a node keeping packets writes its entry in the nodes' sorted
+// set as if written this much later than it is, and refreshes it only when
+// a packet would outlive it: about once per listAhead instead of with
+// every packet.
+const listAhead = time.Second
+
+// listNow tells whether Keep of a packet kept at now for ttl writes the
+// node's entry for nsp, and returns the entry's score and lifetime.
+func (s *recoveryStore) listNow(nsp string, now int64, ttl time.Duration) (bool, int64, time.Duration) {
+	s.listedMu.Lock()
+	defer s.listedMu.Unlock()
+	if now+ttl.Milliseconds() <= s.listed[nsp] {
+		return false, 0, 0
+	}
+	if s.listed == nil {
+		s.listed = map[string]int64{}
+	}
+	life := ttl + listAhead
+	s.listed[nsp] = now + life.Milliseconds()
+	return true, now + listAhead.Milliseconds(), life
 }
 
 // Run implements socketio.RecoveryStore: it takes a share of the Cluster's
@@ -145,15 +174,22 @@ func (s *recoveryStore) Keep(nsp string, p *socketio.KeptPacket, ttl time.Durati
 	nodes := s.base(nsp) + "nodes"
 	node := p.Offset.Node
 	maxLen := int64(s.opts.MaxRoomPackets)
+	// The node's entry in the nodes' sorted set only when this packet
+	// would outlive it (listNow): three commands fewer for most packets
+	// (for a room game a packet is one small event, and these were half
+	// of what recovery sent Redis).
+	now := time.Now().UnixMilli()
+	list, score, life := s.listNow(nsp, now, ttl)
 	s.queue(func(ctx context.Context, pipe goredis.Pipeliner) {
-		now := time.Now().UnixMilli()
 		for _, k := range keys {
 			pipe.XAdd(ctx, &goredis.XAddArgs{Stream: k, ID: id, MaxLen: maxLen, Values: values})
 			pipe.PExpire(ctx, k, ttl)
 		}
-		pipe.ZAdd(ctx, nodes, goredis.Z{Score: float64(now), Member: node})
-		pipe.ZRemRangeByScore(ctx, nodes, "-inf", "("+strconv.FormatInt(now-ttl.Milliseconds(), 10))
-		pipe.PExpire(ctx, nodes, ttl)
+		if list {
+			pipe.ZAdd(ctx, nodes, goredis.Z{Score: float64(score), Member: node})
+			pipe.ZRemRangeByScore(ctx, nodes, "-inf", "("+strconv.FormatInt(now-ttl.Milliseconds(), 10))
+			pipe.PExpire(ctx, nodes, life)
+		}
 	})
 }
 

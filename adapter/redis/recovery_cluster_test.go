@@ -400,3 +400,65 @@ func TestRecoveryAcrossNodesStress(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRecoveryOldConnectionOpenOnOtherNode: the client comes back through
+// node B while its old connection is still open on node A (a phone that
+// changed networks: A would only notice at a ping timeout). B asks the
+// other nodes to close it; A does, which saves the session, and B
+// recovers it: same id, every event sent since the client's last offset,
+// once and in order.
+func TestRecoveryOldConnectionOpenOnOtherNode(t *testing.T) {
+	rs := redistest.Start(t)
+	a, b := startRecNode(t, rs.URL()), startRecNode(t, rs.URL())
+	c, _ := dialRec(t, a, nil)
+	s := recv(t, a.sockets)
+	s.Join("room")
+	_ = s.Emit("hello", 0)
+	if e := c.event(); e.name != "hello" || e.offset == "" {
+		t.Fatalf("got %+v", e)
+	}
+	resume := c.resume()
+	// Sent on the old connection, which the client no longer reads: it
+	// missed them.
+	for i := 1; i <= 20; i++ {
+		n, to := a, s.ID()
+		if i%2 == 0 {
+			n, to = b, "room"
+		}
+		if err := n.srv.Of("/").To(to).Emit("m", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// B's from the cluster have reached A (the old socket) once this one
+	// has, as Redis delivers one publisher's messages in order.
+	_ = b.srv.Of("/").To("room").Emit("m", 21)
+	for e := c.event(); e.n != 21; e = c.event() {
+	}
+	c2, replay := dialRec(t, b, resume)
+	if c2.sid != s.ID() {
+		t.Fatalf("came back as %s, want %s (stats A %+v, B %+v)", c2.sid, s.ID(), a.srv.RecoveryStats(), b.srv.RecoveryStats())
+	}
+	select {
+	case <-c.done:
+	case <-time.After(recWait):
+		t.Fatal("the old connection on A is still open")
+	}
+	for len(replay) < 21 {
+		replay = append(replay, c2.event())
+	}
+	seen := map[int]bool{}
+	last := map[bool]int{}
+	for _, e := range replay {
+		fromB := e.n%2 == 0 || e.n == 21
+		if seen[e.n] || e.n <= last[fromB] {
+			t.Fatalf("replay %v: %d twice or out of its node's order", replay, e.n)
+		}
+		seen[e.n], last[fromB] = true, e.n
+	}
+	if len(replay) != 21 {
+		t.Fatalf("replayed %d events, want 21: %v", len(replay), replay)
+	}
+	if st := a.srv.RecoveryStats(); st.Saved != 1 {
+		t.Fatalf("A saved %d sessions, want 1", st.Saved)
+	}
+}

@@ -5,7 +5,7 @@
 // test relies on) and pause() really stops answers.
 const assert = require('node:assert/strict');
 const { it } = require('node:test');
-const { verify, percentile } = require('./lib/bot');
+const { Bot, verify, percentile } = require('./lib/bot');
 const { startRedis } = require('./lib/redis');
 const { settle, fresh } = require('../rps/lib/rules');
 
@@ -70,6 +70,22 @@ it('the soak verifier passes a clean record and catches every kind of fault', ()
 
   assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
   assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+});
+
+it('the soak bot reads a kept event\'s offset apart, and catches one received twice or malformed', () => {
+  const bot = Object.assign(Object.create(Bot.prototype), {
+    label: 'x', socket: { _pid: 'p' }, offsets: new Set(), kept: 0, problems: [], rounds: new Map(),
+    seqs: new Map(), reorders: 0, latencies: [], playing: false, timers: new Set(),
+  });
+  const start = (round) => ({ roomId: 'r1', round, deadline: 1.8e12 + round, duration: 2000, seq: round });
+  bot.onEvent('start', [start(1), 'node1-lx3k-1']);
+  assert.deepEqual(bot.problems, [], 'a kept event: the offset is not an argument of the contract');
+  assert.ok(bot.rounds.get('r1|1').start, 'and the event is recorded');
+  bot.onEvent('start', [start(2), 'node1-lx3k-1']);
+  assert.match(bot.problems.join('\n'), /offset node1-lx3k-1 a second time/);
+  bot.onEvent('start', [start(3), 'not an offset']);
+  assert.match(bot.problems.join('\n'), /not an offset/);
+  assert.equal(bot.kept, 3);
 });
 
 it('redis helper: stop() and start() keep the data on the same port; pause() stops answers', async (t) => {

@@ -25,7 +25,9 @@ describe('[go] recovery across two nodes on one Redis', { skip: GO ? false : 'CO
   const clients = [];
   before(async () => {
     redis = await startRedis();
-    const args = (name) => ['--recovery', '5s', '--redis-url', redis.url, '--name', name];
+    // A heartbeat slower than the tests (the conformance default is 300 + 200 ms): a half-open
+    // connection is then noticed only by what recovery does, not by a ping timeout.
+    const args = (name) => ['--recovery', '5s', '--redis-url', redis.url, '--name', name, '--ping-interval', '10s', '--ping-timeout', '10s'];
     [a, b] = await Promise.all([startServer(GO, args('a')), startServer(GO, args('b'))]);
     proxy = await startProxy(a.port);
   });
@@ -83,6 +85,37 @@ describe('[go] recovery across two nodes on one Redis', { skip: GO ? false : 'CO
     assert.equal(c.id, id);
     await until(c, 'n', () => got.length >= 100, 'the 100 events');
     assert.deepEqual(got, [...Array(100).keys()]);
+  });
+
+  it('the old connection still open on its node (half-open): recovered through the other node', async () => {
+    proxy.switchTo(a.port);
+    const c = client(proxy.url, { reconnection: true, reconnectionDelay: 1000, reconnectionDelayMax: 1000, randomizationFactor: 0 });
+    const auth = once(c, 'auth');
+    await once(c, 'connect', { failOn: ['connect_error'] });
+    await auth;
+    assert.deepEqual((await emitWithAck(c, 'nodes'))[0], ['b'], 'first on node A');
+    await emitWithAck(c, 'join', 'room-a');
+    const id = c.id;
+    const got = [];
+    c.on('n', (i) => got.push(i));
+    const driver = client(a.url);
+    await once(driver, 'connect');
+
+    // The client's connection dies without A knowing (no close reaches it; its ping timeout is
+    // far away); the client comes back through B. B finds no saved session: it asks the other
+    // nodes, A closes the old connection, which saves the session, and B recovers it.
+    proxy.strand();
+    proxy.switchTo(b.port);
+    const reconnected = once(c, 'connect', { timeout: 15000 });
+    c.io.engine.close();
+    await emitWithAck(driver, 'emit-many', [id, 'room-a'], 'n', 100); // to A's old socket, meanwhile
+    await reconnected;
+    assert.deepEqual((await emitWithAck(c, 'nodes'))[0], ['a'], 'now on node B');
+    assert.equal(c.recovered, true, 'recovered');
+    assert.equal(c.id, id, 'same id');
+    await until(c, 'n', () => got.length >= 100, 'the 100 events');
+    await emitWithAck(c, 'rooms');
+    assert.deepEqual(got, [...Array(100).keys()], 'all 100, once, in order');
   });
 
   it('Node peers get our broadcasts without offsets', async () => {

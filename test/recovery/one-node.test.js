@@ -44,6 +44,7 @@ for (const server of SERVERS) {
         clients.push(driver);
         await once(driver, 'connect');
         await emitWithAck(client, 'join', 'room-a');
+        await emitWithAck(client, 'join', 'room-b');
         const [roomsBefore] = await emitWithAck(client, 'rooms');
         const id = client.id;
         const got = [];
@@ -58,15 +59,15 @@ for (const server of SERVERS) {
         // closing); the client reconnects 1 s later.
         client.io.engine.close();
         await disconnected;
-        // Meanwhile: 100 events, alternately to the socket and to its room.
-        await emitWithAck(driver, 'emit-many', [id, 'room-a'], 'n', 100);
+        // Meanwhile: 100 events, in turn to the socket and to each of its rooms.
+        await emitWithAck(driver, 'emit-many', [id, 'room-a', 'room-b'], 'n', 100);
         await reconnected;
 
         assert.equal(client.recovered, true, 'recovered');
         assert.equal(client.id, id, 'same id');
         const [roomsAfter] = await emitWithAck(client, 'rooms');
         assert.deepEqual(roomsAfter, roomsBefore, 'same rooms');
-        assert.ok(roomsAfter.includes('room-a'));
+        assert.ok(roomsAfter.includes('room-a') && roomsAfter.includes('room-b'), 'both rooms');
         await until(client, 'n', () => got.length >= 100, 'the 100 events');
         await emitWithAck(client, 'rooms'); // a round trip: nothing more is on its way
         assert.deepEqual(got, [...Array(100).keys()], 'all 100, once, in order');

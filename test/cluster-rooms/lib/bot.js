@@ -14,7 +14,9 @@ const { settle } = require('../../rps/lib/rules');
 const ACK_TIMEOUT_MS = 10000;
 
 class Bot {
-  constructor(node, { name, label = name, playRate = 0.75, rng = Math.random } = {}) {
+  // url: connect there instead of node.url (a proxy); roaming: the socket reconnects by itself
+  // 1 s after a drop (the soak's roamers cut their transport), recording each reconnection.
+  constructor(node, { name, label = name, playRate = 0.75, rng = Math.random, url = node.url, roaming = false } = {}) {
     this.label = label;
     this.node = node;
     this.rng = rng;
@@ -25,14 +27,25 @@ class Bot {
     this.rounds = new Map(); // `${roomId}|${round}` -> { roomId, round, start, move, ack, results: [] }
     this.seqs = new Map(); // room -> highest seq received
     this.reorders = 0;
+    this.offsets = new Set(); // recovery offsets received
+    this.kept = 0; // events that carried one
     this.disconnects = [];
     this.latencies = []; // ms from a deadline to the receipt of a result settled at it
-    this.socket = io(`${node.url}/rps`, {
+    this.reconnects = []; // { recovered, sameId } of each reconnection
+    this.socket = io(`${url}/rps`, {
       auth: { name },
       transports: ['websocket'],
       forceNew: true,
-      reconnection: false,
+      reconnection: roaming,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 1000,
+      randomizationFactor: 0,
       timeout: 20000,
+    });
+    let sid = null;
+    this.socket.on('connect', () => {
+      if (sid !== null) this.reconnects.push({ recovered: this.socket.recovered, sameId: this.socket.id === sid });
+      sid = this.socket.id;
     });
     this.welcome = new Promise((resolve, reject) => {
       this.socket.once('welcome', resolve);
@@ -59,6 +72,16 @@ class Bot {
   }
 
   onEvent(ev, args) {
+    // Connection state recovery (on by default): a kept event's last argument is its offset, as
+    // socket.io-client 4.6+ reads it (the contract is the rest). One packet has one offset, on
+    // every node: the same offset twice is the same packet delivered twice.
+    if (this.socket._pid && args.length > 1 && typeof args[args.length - 1] === 'string') {
+      const offset = args.pop();
+      if (!/^[A-Za-z0-9]+-[0-9a-z]+-[0-9a-z]+$/.test(offset)) this.problems.push(`${this.label}: "${ev}" ends with ${JSON.stringify(offset)}, not an offset`);
+      else if (this.offsets.has(offset)) this.problems.push(`${this.label}: "${ev}" with offset ${offset} a second time`);
+      this.offsets.add(offset);
+      this.kept++;
+    }
     const problems = checkEvent(ev, args);
     if (problems.length) {
       this.problems.push(...problems.map((p) => `${this.label}: ${p}`));
@@ -101,7 +124,9 @@ class Bot {
   }
 
   async join(size) {
+    const t0 = Date.now();
     const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { size });
+    this.joinMs = Date.now() - t0; // join sent → its ack
     if (!ack || ack.ok !== true) throw new Error(`${this.label}: join ${JSON.stringify(ack)}`);
     return ack.room;
   }

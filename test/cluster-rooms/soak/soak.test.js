@@ -8,9 +8,18 @@
 //
 //   SOAK_SECONDS=600 SOAK_PLAYERS=2000 npm test   # longer, bigger
 //   SOAK_JOIN_BATCH=1                              # joins one at a time (default 50 in flight)
+//   SOAK_RECOVERY_WINDOW=0                         # the nodes' --recovery-window (default: theirs)
+//   SOAK_NODE_ARGS='--pprof-addr 127.0.0.1:0'      # more flags for both nodes (profiling)
+//   SOAK_ROAMERS=20                                # players who keep dropping (recovery on only)
+//
+// With recovery on, SOAK_ROAMERS players connect through a TCP proxy of their own (their load
+// balancer) and, every few seconds, switch it to the other node and cut their transport: the
+// client reconnects 1 s later through the other node, and must be recovered each time (same
+// socket id) with no result missed or duplicated.
 const assert = require('node:assert/strict');
 const { it } = require('node:test');
 const { startCluster, waitUntil } = require('../lib/cluster');
+const { startProxy } = require('../../recovery/lib/proxy');
 const { Bot, verify, percentile } = require('../lib/bot');
 
 const PLAYERS = Number(process.env.SOAK_PLAYERS || 1000);
@@ -19,18 +28,29 @@ const ROUND_MS = 2000;
 const BOUND_MS = 2000;
 const BATCH = 50; // connections opened at once
 const JOIN_BATCH = Number(process.env.SOAK_JOIN_BATCH || 50); // joins in flight at once
+const RECOVERY = process.env.SOAK_RECOVERY_WINDOW; // --recovery-window of the nodes, if set
+const NODE_ARGS = (process.env.SOAK_NODE_ARGS || '').split(/\s+/).filter(Boolean);
+const RECOVERY_OFF = RECOVERY === '0' || RECOVERY === '0s';
+const ROAMERS = RECOVERY_OFF ? 0 : Number(process.env.SOAK_ROAMERS || 20);
 
 it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or missing results`, { timeout: (SECONDS + 240) * 1000 }, async (t) => {
   assert.ok(PLAYERS >= 2 && PLAYERS % 2 === 0, 'SOAK_PLAYERS: an even number');
-  const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '30s', name: 'soak' });
+  const c = await startCluster(t, { nodes: 2, roundDuration: `${ROUND_MS}ms`, roundGap: '300ms', grace: '30s', name: 'soak',
+    extraArgs: [...(RECOVERY === undefined ? [] : ['--recovery-window', RECOVERY]), ...NODE_ARGS] });
   const bots = [];
-  t.after(() => { for (const b of bots) b.close(); });
+  const proxies = [];
+  t.after(async () => {
+    for (const b of bots) b.close();
+    for (const p of proxies) await p.close();
+  });
+  for (let k = 0; k < ROAMERS; k++) proxies.push(await startProxy(c.nodes[k % 2].port));
   const t0 = Date.now();
   for (let i = 0; i < PLAYERS; i += BATCH) {
     const batch = [];
     for (let k = i; k < Math.min(PLAYERS, i + BATCH); k++) {
       const node = c.nodes[k % 2];
-      batch.push(new Bot(node, { name: `soak-${k}`, label: `soak-${k}@${node.label}` }));
+      const roaming = k < ROAMERS;
+      batch.push(new Bot(node, { name: `soak-${k}`, label: `soak-${k}@${node.label}${roaming ? '+roaming' : ''}`, roaming, url: roaming ? proxies[k].url : undefined }));
     }
     bots.push(...batch);
     await Promise.all(batch.map((b) => b.connected()));
@@ -41,12 +61,32 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   await waitUntil(() => bots.every((b) => b.rounds.size > 0), { timeout: 30000, what: 'every room started' }).catch(async (err) => {
     const waiting = (await c.nodes[0].api('/api/rooms')).rooms.filter((r) => r.state === 'waiting');
     assert.fail(`${err.message}: ${bots.filter((b) => !b.rounds.size).length} players never got a start; `
-      + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player)`);
+      + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player); `
+      + `events refused by the contract check: ${JSON.stringify(bots.flatMap((b) => b.problems).slice(0, 3))}`);
   });
   const playingAt = Date.now();
-  t.diagnostic(`${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start`);
+  const joins = bots.map((b) => b.joinMs);
+  t.diagnostic(`recovery window ${RECOVERY === undefined ? "the nodes' default" : RECOVERY}; ${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start; `
+    + `join→ack p50 ${percentile(joins, 50)} ms, p99 ${percentile(joins, 99)} ms, max ${Math.max(...joins)} ms`);
 
-  await new Promise((r) => setTimeout(r, SECONDS * 1000)); // the soak's length, not a wait for an event
+  // The soak's length (not a wait for an event); meanwhile the roamers drop, every 3 to 6 s each,
+  // and come back through the other node.
+  let roams = 0;
+  const roamers = bots.slice(0, ROAMERS);
+  const roamTimers = roamers.map((b, k) => {
+    let at = k % 2;
+    const roam = () => {
+      if (!b.socket.connected) return;
+      at = 1 - at;
+      proxies[k].switchTo(c.nodes[at].port);
+      b.socket.io.engine.close();
+      roams++;
+    };
+    return setInterval(roam, 3000 + Math.floor(Math.random() * 3000));
+  });
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  for (const timer of roamTimers) clearInterval(timer);
+  await waitUntil(() => roamers.every((b) => b.socket.connected), { timeout: 15000, what: 'every roamer back' });
   for (const b of bots) b.stop();
   // Everybody leaves: rooms end, so the cluster's settled count stops. "unavailable" means
   // "try again later" (the contract): a burst of 1,000 leaves may meet it; retry as a client would.
@@ -66,9 +106,13 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   const stats = await c.nodes[0].api('/api/stats');
 
   const v = verify(bots);
-  const latencies = bots.flatMap((b) => b.latencies);
+  // Deadline→result of the players who stayed (a roamer's result may come with its replay).
+  const latencies = bots.slice(ROAMERS).flatMap((b) => b.latencies);
   const reorders = bots.reduce((n, b) => n + b.reorders, 0);
-  const disconnects = bots.filter((b) => b.disconnects.length).map((b) => `${b.label}: ${b.disconnects}`);
+  const disconnects = bots.slice(ROAMERS).filter((b) => b.disconnects.length).map((b) => `${b.label}: ${b.disconnects}`);
+  const reconnects = roamers.flatMap((b) => b.reconnects);
+  const notRecovered = roamers.filter((b) => b.reconnects.length !== b.disconnects.length || b.reconnects.some((r) => !r.recovered || !r.sameId))
+    .map((b) => `${b.label}: dropped ${b.disconnects.length} times (${[...new Set(b.disconnects)]}), back ${JSON.stringify(b.reconnects)}`);
   const refusedCodes = {};
   for (const b of bots) {
     for (const r of b.rounds.values()) {
@@ -81,7 +125,16 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   const lateAcks = JSON.stringify(refusedCodes);
   t.diagnostic(`${v.rooms} rooms, ${v.rounds} rounds, ${v.results} results received; duplicated ${v.duplicates}, missing ${v.missing}, lost moves ${v.lostMoves}; `
     + `roundsSettled ${stats.roundsSettled}; refused chooses ${lateAcks}; leaves retried after "unavailable" ${leaveRetries}; out-of-order room events ${reorders}; `
+    + `events with a recovery offset ${bots.reduce((n, b) => n + b.kept, 0)}; `
+    + `${ROAMERS} roamers dropped ${roams} times, came back ${reconnects.length} times, recovered ${reconnects.filter((r) => r.recovered).length}; `
     + `deadline→result p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms over ${latencies.length}`);
+  // Recovery on (the nodes' default) or off (SOAK_RECOVERY_WINDOW=0): every player's events
+  // carried their offsets, or none did, so the soak measured what it says.
+  const kept = bots.filter((b) => b.kept > 0).length;
+  if (RECOVERY_OFF) assert.equal(kept, 0, 'recovery off: no event carries an offset');
+  else assert.equal(kept, bots.length, 'recovery on: every player got events with their offsets');
+  assert.deepEqual(notRecovered.slice(0, 3), [], `${notRecovered.length} roamers not recovered every time (first 3 shown)`);
+  if (ROAMERS) assert.ok(reconnects.length >= ROAMERS, `${reconnects.length} reconnections: the roamers roamed`);
   assert.deepEqual(v.failures, [], 'the results as counted');
   assert.equal(v.duplicates, 0, 'duplicated results');
   assert.equal(v.missing, 0, 'missing results');
