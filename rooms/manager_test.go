@@ -885,7 +885,7 @@ func (s *unavailableStore) fail() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.down {
-		return fmt.Errorf("redis: %w: connection refused", rooms.ErrUnavailable)
+		return fmt.Errorf("redis: %w: %w: connection refused", rooms.ErrUnavailable, rooms.ErrStoreDown)
 	}
 	return nil
 }

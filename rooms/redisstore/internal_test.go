@@ -39,8 +39,8 @@ func TestCommitReplay(t *testing.T) {
 	next.Version++
 	next.Players = append(next.Players, rooms.Seat{PlayerID: "b", Connected: true})
 	b, _ := rooms.EncodeRoom(next)
-	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r"), s.k.settled()}
-	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, 1, "b"}
+	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r"), s.k.settled(), s.k.counts()}
+	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, "waiting", "waiting", 1, 1, "b"}
 	for i := range 2 {
 		v, err := commitScript.Run(ctx, c, keys, args...).Result()
 		if st, _, _ := parseCommitReply(v); err != nil || st != replyOK {
