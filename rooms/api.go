@@ -564,6 +564,36 @@ func (m *Manager) List(ctx context.Context, gameName string) ([]RoomSummary, err
 	return out, nil
 }
 
+// Snapshot returns the events that bring a room's players up to date with
+// it as stored: the room (for every player, To empty) and, for each
+// seated player, the game's catch-up (its View, To that player; rps: the
+// open round's "start"), all with the room's Version as Seq. For a node
+// that may have missed events other nodes published (its Socket.IO
+// adapter was cut off from Redis): it sends them to its own connections.
+// Errors: ErrRoomNotFound, ErrClosed, or the store's.
+func (m *Manager) Snapshot(ctx context.Context, roomID string) ([]Event, error) {
+	if err := m.enter(); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	defer m.wg.Done()
+	r, err := m.store.Get(ctx, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	t, err := m.begin(r, m.clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	ro := roster(r)
+	evs := []Event{{Game: r.Game, RoomID: r.ID, Name: EventRoom, Data: t.st.Room(ro), Seq: r.Version}}
+	for _, p := range r.Players {
+		for _, v := range t.st.View(p.PlayerID, ro) {
+			evs = append(evs, Event{Game: r.Game, RoomID: r.ID, To: p.PlayerID, Name: v.Name, Data: v.Data, Seq: r.Version})
+		}
+	}
+	return evs, nil
+}
+
 // MaxListLimit bounds a page of ListPage.
 const MaxListLimit = 1000
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1081,4 +1082,35 @@ func TestSlowCallRetriedPromptly(t *testing.T) {
 	clock.Advance(20 * time.Millisecond)
 	e.nextResult(id)
 	e.nextRoom(id)
+}
+
+// TestSnapshot: a room's snapshot is its "room" for everyone and each
+// player's catch-up (rps: the open round's "start"), at the room's seq.
+func TestSnapshot(t *testing.T) {
+	e := newEnv(t)
+	id, start := e.fill("a", "b")
+	r, err := e.m.Room(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := e.m.Snapshot(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		if ev.Seq != r.Version || ev.RoomID != id {
+			t.Fatalf("event %+v at seq %d", ev, r.Version)
+		}
+		if ev.Name == rps.EventStart && ev.Data.(rps.StartEvent).Round != start.Round {
+			t.Fatalf("start %+v", ev.Data)
+		}
+		got = append(got, ev.Name+">"+ev.To)
+	}
+	if want := []string{"room>", "start>a", "start>b"}; !slices.Equal(got, want) {
+		t.Fatalf("snapshot %v, want %v", got, want)
+	}
+	if _, err := e.m.Snapshot(ctx(t), "nope"); !errors.Is(err, rooms.ErrRoomNotFound) {
+		t.Fatalf("snapshot of no room: %v", err)
+	}
 }

@@ -29,6 +29,7 @@ type App struct {
 	metrics *Metrics // /metrics (metrics.go)
 
 	presence presence.Tracker // who is connected (cluster-wide with Redis)
+	notifier *gameNotifier    // the games' namespaces (games.go)
 	cluster  *cluster         // nil: one node in memory (cluster.go)
 	psync    *presenceSync    // cluster: keeps seats in line with presence
 }
@@ -74,6 +75,10 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.rooms = mgr
+	if a.cluster != nil {
+		f := a.resendRooms
+		a.cluster.resubscribed.Store(&f)
+	}
 	a.psync.tr, a.psync.rooms = a.presence, mgr
 	a.metrics.watch(a.io, roomsStats(mgr))
 
