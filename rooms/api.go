@@ -163,6 +163,7 @@ func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules,
 		m.commit(nrt, r, nt)
 		nrt.mu.Unlock()
 		m.log.Debug("room created", "game", gameName, "room", r.ID, "size", size, "player", playerID)
+		m.hints.set(gameName, playerID, r.ID)
 		m.after(ctx, nrt, 0)
 		if full {
 			return m.startFilled(ctx, r, nt.st, playerID)
@@ -186,6 +187,7 @@ func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules,
 	rt.mu.Unlock()
 	m.after(ctx, rt, 0)
 	m.log.Debug("joined", "game", gameName, "room", r.ID, "player", playerID)
+	m.hints.set(gameName, playerID, r.ID)
 	if full {
 		return m.startFilled(ctx, r, t.st, playerID)
 	}
@@ -307,13 +309,23 @@ func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func
 // seatedSub is seated; with subscribe, the player's connections here join
 // the room's channel first (preSubscribe: the change brings them back).
 func (m *Manager) seatedSub(ctx context.Context, gameName, playerID string, subscribe bool, fn func(t *tx, i int) error) (*Room, game.State, error) {
-	for range maxAttempts {
-		id, err := m.store.PlayerRoom(ctx, gameName, playerID)
-		if err != nil {
-			return nil, nil, err
+	for attempt := range maxAttempts {
+		// The room this process last saw the player in, if any, saves the
+		// look-up: the update checks the seat, and a stale hint costs a
+		// look-up after all.
+		id := ""
+		if attempt == 0 {
+			id = m.hints.get(gameName, playerID)
 		}
 		if id == "" {
-			return nil, nil, ErrNotInRoom
+			var err error
+			if id, err = m.store.PlayerRoom(ctx, gameName, playerID); err != nil {
+				return nil, nil, err
+			}
+			if id == "" {
+				m.hints.drop(gameName, playerID)
+				return nil, nil, ErrNotInRoom
+			}
 		}
 		if subscribe {
 			m.preSubscribe(ctx, gameName, id, playerID, false)
@@ -329,7 +341,15 @@ func (m *Manager) seatedSub(ctx context.Context, gameName, playerID string, subs
 			if subscribe {
 				m.preSubscribe(ctx, gameName, id, playerID, true) // not there any more
 			}
+			m.hints.drop(gameName, playerID)
 			continue // left or moved meanwhile: look again
+		}
+		if err == nil {
+			if r.Seat(playerID) >= 0 {
+				m.hints.set(gameName, playerID, r.ID)
+			} else {
+				m.hints.drop(gameName, playerID) // left
+			}
 		}
 		return r, st, err
 	}

@@ -42,6 +42,9 @@ type Manager struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// hints: the room this process last saw each player seated in.
+	hints seatHints
+
 	mu         sync.Mutex
 	closed     bool
 	rts        map[string]*roomRT
@@ -808,3 +811,36 @@ const backgroundTimeout = 5 * time.Second
 
 // maxAttempts bounds the retries of calls that race with other calls.
 const maxAttempts = 16
+
+// seatHints remembers, per game and player, the room this process last
+// saw them seated in: a hint that saves a store look-up (PlayerRoom) for
+// a player's calls, checked by the update it leads to. Bounded: emptied
+// when full.
+type seatHints struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// maxSeatHints bounds seatHints.
+const maxSeatHints = 1 << 17
+
+func (h *seatHints) get(game, player string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[game+"\x00"+player]
+}
+
+func (h *seatHints) set(game, player, room string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) >= maxSeatHints {
+		h.m = make(map[string]string)
+	}
+	h.m[game+"\x00"+player] = room
+}
+
+func (h *seatHints) drop(game, player string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, game+"\x00"+player)
+}

@@ -324,3 +324,53 @@ func TestStaleCopy(t *testing.T) {
 		t.Fatalf("stored %+v", r)
 	}
 }
+
+// TestStaleSeatHint: a node remembers the room it last saw a player in;
+// after the player left and sat elsewhere through another node, that
+// node's calls for them reach the new room.
+func TestStaleSeatHint(t *testing.T) {
+	rs := redistest.Start(t)
+	rules, err := rps.New(rps.Config{RoundDuration: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*rooms.Manager
+	for range 2 {
+		m, err := rooms.New(rooms.Options{Games: []game.Rules{rules}, Store: newStore(t, rs, redisstore.Options{Prefix: "hint"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Shutdown(context.Background()) })
+		nodes = append(nodes, m)
+	}
+	first, err := nodes[0].Join(ctx(t), rps.Name, "a", "", rooms.JoinOptions{Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].Disconnect(ctx(t), rps.Name, "a"); err != nil { // node 0 saw a in the first room
+		t.Fatal(err)
+	}
+	if err := nodes[1].Leave(ctx(t), rps.Name, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nodes[1].Join(ctx(t), rps.Name, "x", "", rooms.JoinOptions{Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := nodes[1].Join(ctx(t), rps.Name, "a", "", rooms.JoinOptions{Size: 3})
+	if err != nil || second.RoomID == first.RoomID {
+		t.Fatalf("%+v %v", second, err)
+	}
+	if err := nodes[0].Disconnect(ctx(t), rps.Name, "a"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := nodes[1].Room(ctx(t), second.RoomID)
+	if err != nil || r.Players[r.Seat("a")].Connected {
+		t.Fatalf("node 0's disconnect did not reach a's new room: %+v %v", r, err)
+	}
+	if err := nodes[0].Leave(ctx(t), rps.Name, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].Leave(ctx(t), rps.Name, "a"); !errors.Is(err, rooms.ErrNotInRoom) {
+		t.Fatalf("leave twice: %v", err)
+	}
+}
