@@ -135,7 +135,7 @@ func (m *Manager) match(ctx context.Context, rules game.Rules, opts JoinOptions,
 func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules, opts JoinOptions, playerID, name string, size int) (*Status, error) {
 	gameName, now := rules.Name(), m.clock.Now()
 	nr := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
-	nt := &tx{m: m, r: nr, rules: rules, st: rules.New(nr.ID, size), now: now}
+	nt := &tx{m: m, r: nr, rules: rules, st: rules.New(nr.ID, size), now: now, created: true}
 	if err := nt.sit(playerID, name); err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 
 	now := m.clock.Now()
 	r := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
-	t := &tx{m: m, r: r, rules: rules, st: rules.New(r.ID, size), now: now}
+	t := &tx{m: m, r: r, rules: rules, st: rules.New(r.ID, size), now: now, created: true}
 	if err := t.sit(playerID, name); err != nil {
 		return nil, nil, err
 	}

@@ -274,6 +274,10 @@ type tx struct {
 	settled int64
 	// unchanged: the change stored nothing (ErrNoChange).
 	unchanged bool
+	// prevWake is the room's WakeAt before the change; created: the
+	// change stored a new room.
+	prevWake time.Time
+	created  bool
 }
 
 // event queues a game event; a nil-Data EventRoom is the room placeholder,
@@ -504,6 +508,7 @@ func (m *Manager) updateDeferred(ctx context.Context, id string, fn func(t *tx) 
 		if t, err = m.begin(r, m.clock.Now()); err != nil {
 			return err
 		}
+		t.prevWake = orig.WakeAt
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -640,11 +645,15 @@ func (m *Manager) commit(rt *roomRT, r *Room, t *tx) {
 		m.forget(rt)
 		return
 	}
-	if t.unchanged && m.sweep > 0 {
-		// Every process arms a timer for what it changed. A wake-up (or a
-		// call) that changed nothing leaves the timers as they are: with
-		// several processes, the room's next transition belongs to the one
-		// that made the last change, and sweeping covers its death.
+	if m.sweep > 0 && (t.unchanged || (t.prevWake.Equal(r.WakeAt) && !t.created)) {
+		// Every process arms a timer for the wake-up time it set. A
+		// wake-up (or a call) that changed nothing, or that left the
+		// room's WakeAt as it was (a player's choice in an open round),
+		// leaves the timers as they are: with several processes, the
+		// room's next transition belongs to the one that set it, not to
+		// every node a player of the room acted through (each would wake
+		// up at the deadline, and all but one for nothing), and sweeping
+		// covers that node's death.
 		return
 	}
 	m.schedule(rt, r.WakeAt)
