@@ -43,7 +43,7 @@ function worker() {
   loop.enable();
 
   function freshStats() {
-    return { results: 0, settledHere: 0, lat: [], latCross: [], bad: 0, dup: 0, refused: 0 };
+    return { results: 0, settledHere: 0, lat: [], latCross: [], bad: 0, dup: 0, refused: 0, refusedCodes: {} };
   }
 
   class Client {
@@ -127,7 +127,11 @@ function worker() {
     async choose(s) {
       const move = ['rock', 'paper', 'scissors'][(Math.random() * 3) | 0];
       const { ack } = await this.emit('choose', { round: s.round, move });
-      if (!ack || ack.ok !== true) stats.refused++;
+      if (!ack || ack.ok !== true) {
+        stats.refused++;
+        const code = (ack && ack.error && ack.error.code) || 'no ack';
+        stats.refusedCodes[code] = (stats.refusedCodes[code] || 0) + 1;
+      }
     }
 
     onResult(r) {
@@ -696,6 +700,7 @@ async function clusterRun(o, redis, kind) {
       statsNodes: stats.nodes,
       dup: st.reduce((n, s) => n + s.dup, 0),
       refused: st.reduce((n, s) => n + s.refused, 0),
+      refusedCodes: st.reduce((m, s) => { for (const [k, v] of Object.entries(s.refusedCodes)) m[k] = (m[k] || 0) + v; return m; }, {}),
       closes: st.reduce((n, s) => n + s.unexpectedCloses, 0),
       live: st.reduce((n, s) => n + s.live, 0),
       playing: st.reduce((n, s) => n + s.playing, 0),
@@ -781,7 +786,7 @@ function report(out) {
       `  deadline→result: ${r.results} results (${r.resultsPerSec}/s), p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; across nodes: ${r.crossResults}, p50 ${r.crossP50} ms, p99 ${r.crossP99} ms`,
       `  CPU % of a core: nodes${r.kind === 'cluster' ? ' + redis' : ''} ${r.cpu.procs.join(' / ')}, machine ${r.cpu.machinePct}, stolen ${r.cpu.stealPct}; clients ${r.clientCpuPct.join(' / ')}, worst client loop delay ${r.clientLagMaxMs} ms`,
       `  CPU pressure (PSI avg10) before ${r.pressure} %, after ${r.pressureAfter} %; load average ${r.loadavg.toFixed(1)}`,
-      `  players in rooms that played ${r.playing} of ${r.players}; duplicates ${r.dup}, refused chooses ${r.refused}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
+      `  players in rooms that played ${r.playing} of ${r.players}; duplicates ${r.dup}, refused chooses ${r.refused} ${JSON.stringify(r.refusedCodes || {})}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
   }
   const ref = out.cluster.find((r) => r.kind === 'memory-1-node');
   const cl = out.cluster.find((r) => r.kind === 'cluster');
