@@ -28,16 +28,11 @@
 //
 // # Atomic updates
 //
-// Update is optimistic: it reads the room (GET, or the copy this store
-// kept from its own last read or write of the room: then the commit is the
-// only round trip), applies the caller's function in Go, and commits with
-// one Lua script that writes the room, every index and the counters only
-// if the room is still byte for byte what was read (the version is in it),
-// after checking that no added player sits in another room of the game;
-// otherwise it replies with the room as stored, and the function runs
-// again on that. What the function decides on an unchecked copy without
-// committing (no change, an error) is asked again of the room as read
-// from Redis. Checks come before writes, so a
+// Update is optimistic: it reads the room (GET), applies the caller's
+// function in Go, and commits with one Lua script that writes the room,
+// every index and the counters only if the room is still byte for byte
+// what was read (the version is in it), after checking that no added
+// player sits in another room of the game; otherwise it retries. Checks come before writes, so a
 // refused commit writes nothing. Each commit carries a random token, kept
 // a minute: a commit whose reply was lost and that is sent again finds its
 // token and succeeds without writing twice, so go-redis may retry it. Lua was chosen over WATCH/MULTI by measurement (see
@@ -75,6 +70,5 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use by any number of goroutines and
-// processes; it holds no lock while calling Redis (the copies of rooms
-// are behind a mutex of their own, a leaf) and starts no goroutine.
+// processes; it holds no lock while calling Redis and starts no goroutine.
 package redisstore

@@ -280,51 +280,6 @@ func TestJoinBurstAcrossNodes(t *testing.T) {
 
 func redisZ(score float64, member string) goredis.Z { return goredis.Z{Score: score, Member: member} }
 
-// TestStaleCopy: a store's copy of a room (kept from its last change) may
-// be stale after another node's change: a commit from it is a conflict
-// whose reply carries the room as stored, and what fn concludes from the
-// stale copy without a commit (no change, an error) is asked again of the
-// room as stored.
-func TestStaleCopy(t *testing.T) {
-	rs := redistest.Start(t)
-	a := newStore(t, rs, redisstore.Options{Prefix: "stale"})
-	b := newStore(t, rs, redisstore.Options{Prefix: "stale"})
-	if err := a.Create(ctx(t), testRoom("r", "p")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Update(ctx(t), "r", func(r *rooms.Room) error { r.Players[0].Name = "by b"; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	// No change from what a saw (version 1): asked again of version 2.
-	var seen []uint64
-	got, err := a.Update(ctx(t), "r", func(r *rooms.Room) error {
-		seen = append(seen, r.Version)
-		if r.Players[0].Name != "by b" {
-			return rooms.ErrNoChange
-		}
-		return errors.New("refused on what is stored")
-	})
-	if err == nil || err.Error() != "refused on what is stored" || !slices.Equal(seen, []uint64{1, 2}) || got != nil {
-		t.Fatalf("%v %v, fn saw versions %v", got, err, seen)
-	}
-	// A change from a stale copy: one conflict, applied to what is stored.
-	if _, err := b.Update(ctx(t), "r", func(r *rooms.Room) error { r.Players[0].Name = "again"; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	seen = nil
-	got, err = a.Update(ctx(t), "r", func(r *rooms.Room) error {
-		seen = append(seen, r.Version)
-		r.Players[0].Name += " and a"
-		return nil
-	})
-	if err != nil || got.Version != 4 || got.Players[0].Name != "again and a" || seen[len(seen)-1] != 3 {
-		t.Fatalf("%+v %v, fn saw versions %v", got, err, seen)
-	}
-	if r, _ := b.Get(ctx(t), "r"); r.Version != 4 || r.Players[0].Name != "again and a" {
-		t.Fatalf("stored %+v", r)
-	}
-}
-
 // TestStaleSeatHint: a node remembers the room it last saw a player in;
 // after the player left and sat elsewhere through another node, that
 // node's calls for them reach the new room.

@@ -31,8 +31,7 @@ import (
 //
 // Replies "ok", "exists" (create: the id is taken), "waiting" (create: a
 // room of the game and size waits), "gone" (update: the room was
-// deleted), {"conflict", the room as stored} (it changed: the caller
-// tries again on that, with no GET), or {"seated", player}.
+// deleted), "conflict" (it changed), or {"seated", player}.
 var commitScript = goredis.NewScript(`
 if redis.call('GET', KEYS[8]) == ARGV[8] then
   return 'ok' -- sent again after its reply was lost: it is done
@@ -43,7 +42,7 @@ if ARGV[1] == '' then
   if ARGV[9] == '1' and redis.call('ZCARD', KEYS[5]) > 0 then return 'waiting' end
 else
   if not cur then return 'gone' end
-  if cur ~= ARGV[1] then return {'conflict', cur} end
+  if cur ~= ARGV[1] then return 'conflict' end
 end
 local id = ARGV[3]
 local nadd = tonumber(ARGV[14])
@@ -227,10 +226,9 @@ const (
 )
 
 // parseCommitReply decodes commitScript's reply: its status and, for
-// replySeated, the player, for replyConflict the room as stored. Anything
-// else is an error (a script of another version, or a damaged reply),
-// never a panic.
-func parseCommitReply(v any) (status, detail string, err error) {
+// replySeated, the player. Anything else is an error (a script of another
+// version, or a damaged reply), never a panic.
+func parseCommitReply(v any) (status, player string, err error) {
 	switch x := v.(type) {
 	case string:
 		switch x {
@@ -241,8 +239,8 @@ func parseCommitReply(v any) (status, detail string, err error) {
 		if len(x) == 2 {
 			s, ok1 := x[0].(string)
 			p, ok2 := x[1].(string)
-			if ok1 && ok2 && (s == replySeated || s == replyConflict) {
-				return s, p, nil
+			if ok1 && ok2 && s == replySeated {
+				return replySeated, p, nil
 			}
 		}
 	}

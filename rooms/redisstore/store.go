@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -57,9 +56,6 @@ type Store struct {
 	o   Options
 	k   keys
 	log *slog.Logger
-	// cmu guards cache: rooms as last read or written here (UpdateCounting).
-	cmu   sync.Mutex
-	cache map[string]cacheEntry
 	// br remembers that Redis stopped answering: calls then fail at once
 	// (one probes every 200 ms), rather than each waiting out Timeout.
 	br breaker.Breaker
@@ -253,11 +249,7 @@ func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
 	c.Version = 1
 	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
-	b, err := s.commit(ctx, nil, nil, c, false, 0)
-	if err == nil {
-		s.remember(c.ID, c, b)
-	}
-	return err
+	return s.commit(ctx, nil, nil, c, false, 0)
 }
 
 // CreateIfNoneWaiting implements rooms.Store: the commit script checks the
@@ -277,11 +269,7 @@ func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
 	c.Version = 1
 	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
-	b, err := s.commit(ctx, nil, nil, c, true, 0)
-	if err == nil {
-		s.remember(c.ID, c, b)
-	}
-	return err
+	return s.commit(ctx, nil, nil, c, true, 0)
 }
 
 // Update implements rooms.Store.
@@ -301,60 +289,28 @@ func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.
 	}
 	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
-	// The room as this store last read or wrote it, if it is in the cache:
-	// usually the next change of a room is made by the node that made the
-	// last (its timer), and then the commit is the only round trip. The
-	// commit checks the bytes, so a stale copy costs a conflict, whose
-	// reply carries the room as stored: never a wrong write. What fn
-	// concludes from an unchecked copy without a commit (an error, no
-	// change) is checked against Redis first.
-	old, raw, fresh := s.cached(id)
 	for attempt := 0; ; attempt++ {
-		if old == nil {
-			var err error
-			if old, raw, err = s.get(ctx, id); err != nil {
-				s.forget(id)
-				return nil, err
-			}
-			fresh = true
+		old, raw, err := s.get(ctx, id)
+		if err != nil {
+			return nil, err
 		}
 		r := old.Clone()
 		settled, err := fn(r)
-		if err != nil && !fresh {
-			old = nil // read it, and ask fn again
-			continue
-		}
 		if errors.Is(err, rooms.ErrNoChange) {
-			s.remember(id, old, raw)
-			return old.Clone(), nil
+			return old, nil
 		} else if err != nil {
 			return nil, err
 		}
 		r.ID, r.Game, r.Created, r.Version = old.ID, old.Game, old.Created, old.Version+1
-		newJSON, err := s.commit(ctx, old, raw, r, false, settled)
-		var ce *conflictError
-		if !errors.As(err, &ce) {
+		err = s.commit(ctx, old, raw, r, false, settled)
+		if !errors.Is(err, errConflict) {
 			if err != nil {
-				s.forget(id)
 				return nil, err
-			}
-			if len(r.Players) == 0 {
-				s.forget(id)
-			} else {
-				s.remember(id, r, newJSON)
 			}
 			return r.Clone(), nil
 		}
-		// Another update came first: apply fn to the room as it now is
-		// (sent back with the conflict). Back off a little after the
-		// first conflicts in a row, more after each.
-		old, raw, fresh = nil, nil, false
-		if cur, err := decodeRoom(id, ce.cur); err == nil && len(ce.cur) > 0 {
-			old, raw, fresh = cur, ce.cur, true
-		}
-		if attempt == 0 {
-			continue
-		}
+		// Another update came first: back off a little (more after each
+		// conflict) and apply fn to the room as it now is.
 		d := time.Duration(rand.Int64N(int64(50*time.Microsecond) << min(attempt, 8)))
 		select {
 		case <-time.After(d):
@@ -364,54 +320,6 @@ func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.
 	}
 }
 
-// cacheSize bounds the rooms a Store keeps the last bytes of. Past it the
-// cache is emptied: it is only a shortcut.
-const cacheSize = 1 << 16
-
-// cacheEntry is a room as last read or written by this store, and its
-// bytes. Never modified: fn gets a clone.
-type cacheEntry struct {
-	r   *rooms.Room
-	raw []byte
-}
-
-// cached returns the room id as this store last read or wrote it
-// (unchecked: fresh is false), or nil.
-func (s *Store) cached(id string) (r *rooms.Room, raw []byte, fresh bool) {
-	s.cmu.Lock()
-	e, ok := s.cache[id]
-	s.cmu.Unlock()
-	if !ok {
-		return nil, nil, false
-	}
-	return e.r, e.raw, false
-}
-
-func (s *Store) remember(id string, r *rooms.Room, raw []byte) {
-	if len(raw) == 0 {
-		return
-	}
-	s.cmu.Lock()
-	if s.cache == nil || len(s.cache) >= cacheSize {
-		s.cache = make(map[string]cacheEntry)
-	}
-	s.cache[id] = cacheEntry{r, raw}
-	s.cmu.Unlock()
-}
-
-func (s *Store) forget(id string) {
-	s.cmu.Lock()
-	delete(s.cache, id)
-	s.cmu.Unlock()
-}
-
-// conflictError: the commit found the room changed; cur is the room as
-// stored (empty from an older script's reply).
-type conflictError struct{ cur []byte }
-
-func (e *conflictError) Error() string { return errConflict.Error() }
-func (e *conflictError) Unwrap() error { return errConflict }
-
 // errConflict: the room changed between the read and the commit.
 var errConflict = errors.New("redisstore: conflict")
 
@@ -419,12 +327,12 @@ var errConflict = errors.New("redisstore: conflict")
 // (nil for a new room) as the bytes raw, with every index, in one script.
 // unlessWaiting (a new room): only if no room of its game and size waits.
 // settled is added to the settled counter with the change.
-func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool, settled int64) ([]byte, error) {
+func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *rooms.Room, unlessWaiting bool, settled int64) error {
 	var newJSON []byte
 	if len(r.Players) > 0 {
 		var err error
 		if newJSON, err = rooms.EncodeRoom(r); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	added, removed := seatDiff(old, r)
@@ -468,29 +376,29 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 		// The reply was lost (timeout, connection closed) but the commit
 		// was done: say so, or its events would never be published.
 		s.o.Metrics.RedisError("update", err)
-		return newJSON, nil
+		return nil
 	}
 	if err != nil {
-		return nil, s.fail(ctx, "update", err)
+		return s.fail(ctx, "update", err)
 	}
 	s.ok()
-	res, detail, err := parseCommitReply(v)
+	res, player, err := parseCommitReply(v)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: update room %q: %w", r.ID, err)
+		return fmt.Errorf("redisstore: update room %q: %w", r.ID, err)
 	}
 	switch res {
 	case replyOK:
-		return newJSON, nil
+		return nil
 	case replyExists:
-		return nil, fmt.Errorf("create room %q: %w", r.ID, rooms.ErrRoomExists)
+		return fmt.Errorf("create room %q: %w", r.ID, rooms.ErrRoomExists)
 	case replyWaiting:
-		return nil, fmt.Errorf("create room %q: %w", r.ID, rooms.ErrWaitingRoom)
+		return fmt.Errorf("create room %q: %w", r.ID, rooms.ErrWaitingRoom)
 	case replyGone:
-		return nil, fmt.Errorf("update room %q: %w", r.ID, rooms.ErrRoomNotFound)
+		return fmt.Errorf("update room %q: %w", r.ID, rooms.ErrRoomNotFound)
 	case replySeated:
-		return nil, fmt.Errorf("seat %q in room %q: %w", detail, r.ID, rooms.ErrPlayerSeated)
+		return fmt.Errorf("seat %q in room %q: %w", player, r.ID, rooms.ErrPlayerSeated)
 	default:
-		return nil, &conflictError{cur: []byte(detail)}
+		return errConflict
 	}
 }
 
@@ -786,15 +694,12 @@ func (s *Store) Match(ctx context.Context, seat rooms.Seat, newRoom *rooms.Room)
 		if id != nr.ID {
 			return nil, false, false, fmt.Errorf("redisstore: match: %w: created %.80q, not %q", ErrMalformed, id, nr.ID)
 		}
-		s.remember(nr.ID, nr, newJSON)
-		return nr.Clone(), true, full, nil
+		return nr, true, full, nil
 	}
 	r, err := decodeRoom(id, []byte(raw))
 	if err != nil {
 		return nil, false, false, err
 	}
-	s.remember(id, r, []byte(raw))
-	r = r.Clone()
 	if r.Seat(seat.PlayerID) < 0 {
 		return nil, false, false, fmt.Errorf("redisstore: match: %w: room %q does not seat %q", ErrMalformed, id, seat.PlayerID)
 	}
