@@ -135,7 +135,7 @@ func (m *Manager) match(ctx context.Context, rules game.Rules, opts JoinOptions,
 func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules, opts JoinOptions, playerID, name string, size int) (*Status, error) {
 	gameName, now := rules.Name(), m.clock.Now()
 	nr := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
-	nt := &tx{m: m, r: nr, rules: rules, st: rules.New(nr.ID, size), now: now, created: true}
+	nt := &tx{m: m, r: nr, rules: rules, st: rules.New(nr.ID, size), now: now}
 	if err := nt.sit(playerID, name); err != nil {
 		return nil, err
 	}
@@ -163,7 +163,6 @@ func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules,
 		m.commit(nrt, r, nt)
 		nrt.mu.Unlock()
 		m.log.Debug("room created", "game", gameName, "room", r.ID, "size", size, "player", playerID)
-		m.hints.set(gameName, playerID, r.ID)
 		m.after(ctx, nrt, 0)
 		if full {
 			return m.startFilled(ctx, r, nt.st, playerID)
@@ -187,7 +186,6 @@ func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules,
 	rt.mu.Unlock()
 	m.after(ctx, rt, 0)
 	m.log.Debug("joined", "game", gameName, "room", r.ID, "player", playerID)
-	m.hints.set(gameName, playerID, r.ID)
 	if full {
 		return m.startFilled(ctx, r, t.st, playerID)
 	}
@@ -273,7 +271,7 @@ func (m *Manager) sit(ctx context.Context, rules game.Rules, opts JoinOptions, i
 
 	now := m.clock.Now()
 	r := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
-	t := &tx{m: m, r: r, rules: rules, st: rules.New(r.ID, size), now: now, created: true}
+	t := &tx{m: m, r: r, rules: rules, st: rules.New(r.ID, size), now: now}
 	if err := t.sit(playerID, name); err != nil {
 		return nil, nil, err
 	}
@@ -309,23 +307,13 @@ func (m *Manager) seated(ctx context.Context, gameName, playerID string, fn func
 // seatedSub is seated; with subscribe, the player's connections here join
 // the room's channel first (preSubscribe: the change brings them back).
 func (m *Manager) seatedSub(ctx context.Context, gameName, playerID string, subscribe bool, fn func(t *tx, i int) error) (*Room, game.State, error) {
-	for attempt := range maxAttempts {
-		// The room this process last saw the player in, if any, saves the
-		// look-up: the update checks the seat, and a stale hint costs a
-		// look-up after all.
-		id := ""
-		if attempt == 0 {
-			id = m.hints.get(gameName, playerID)
+	for range maxAttempts {
+		id, err := m.store.PlayerRoom(ctx, gameName, playerID)
+		if err != nil {
+			return nil, nil, err
 		}
 		if id == "" {
-			var err error
-			if id, err = m.store.PlayerRoom(ctx, gameName, playerID); err != nil {
-				return nil, nil, err
-			}
-			if id == "" {
-				m.hints.drop(gameName, playerID)
-				return nil, nil, ErrNotInRoom
-			}
+			return nil, nil, ErrNotInRoom
 		}
 		if subscribe {
 			m.preSubscribe(ctx, gameName, id, playerID, false)
@@ -341,15 +329,7 @@ func (m *Manager) seatedSub(ctx context.Context, gameName, playerID string, subs
 			if subscribe {
 				m.preSubscribe(ctx, gameName, id, playerID, true) // not there any more
 			}
-			m.hints.drop(gameName, playerID)
 			continue // left or moved meanwhile: look again
-		}
-		if err == nil {
-			if r.Seat(playerID) >= 0 {
-				m.hints.set(gameName, playerID, r.ID)
-			} else {
-				m.hints.drop(gameName, playerID) // left
-			}
 		}
 		return r, st, err
 	}

@@ -72,7 +72,7 @@
 // Lock order: a matchmaking lock (one per game and size: this process
 // matches one joiner at a time for each; not taken with a store that is a
 // [Matcher]), then a room's runtime lock, then the Manager's; the event
-// queue's lock, the seat hints' and the memory store's are leaves.
+// queue's lock and the memory store's are leaves.
 //
 // Every call takes a context.Context for the store. [Manager.Shutdown] stops
 // the timers and waits for the calls and timer callbacks in progress; after
@@ -81,9 +81,9 @@
 // # Several processes
 //
 // Several Managers (one per node) may share a store (rooms/redisstore).
-// Each arms timers for the wake-up times it set; a wake-up or call that
-// changes nothing, or leaves the room's WakeAt as it was, leaves the timers
-// alone, so a room's next transition belongs to the node that set it. A
+// Each arms timers for the rooms it changed; a wake-up or call that
+// changes nothing leaves the timers alone, so a room's next transition
+// belongs to the node that made its last change. A
 // wake-up that fails is tried again 20 ms later (doubling up to a second);
 // only a store that is down ([ErrStoreDown]) holds them
 // (Options.RecoveryHold). With a [Matcher] store, a join is one atomic

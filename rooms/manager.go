@@ -42,9 +42,6 @@ type Manager struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// hints: the room this process last saw each player seated in.
-	hints seatHints
-
 	mu         sync.Mutex
 	closed     bool
 	rts        map[string]*roomRT
@@ -274,10 +271,6 @@ type tx struct {
 	settled int64
 	// unchanged: the change stored nothing (ErrNoChange).
 	unchanged bool
-	// prevWake is the room's WakeAt before the change; created: the
-	// change stored a new room.
-	prevWake time.Time
-	created  bool
 }
 
 // event queues a game event; a nil-Data EventRoom is the room placeholder,
@@ -508,7 +501,6 @@ func (m *Manager) updateDeferred(ctx context.Context, id string, fn func(t *tx) 
 		if t, err = m.begin(r, m.clock.Now()); err != nil {
 			return err
 		}
-		t.prevWake = orig.WakeAt
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -645,15 +637,11 @@ func (m *Manager) commit(rt *roomRT, r *Room, t *tx) {
 		m.forget(rt)
 		return
 	}
-	if m.sweep > 0 && (t.unchanged || (t.prevWake.Equal(r.WakeAt) && !t.created)) {
-		// Every process arms a timer for the wake-up time it set. A
-		// wake-up (or a call) that changed nothing, or that left the
-		// room's WakeAt as it was (a player's choice in an open round),
-		// leaves the timers as they are: with several processes, the
-		// room's next transition belongs to the one that set it, not to
-		// every node a player of the room acted through (each would wake
-		// up at the deadline, and all but one for nothing), and sweeping
-		// covers that node's death.
+	if t.unchanged && m.sweep > 0 {
+		// Every process arms a timer for what it changed. A wake-up (or a
+		// call) that changed nothing leaves the timers as they are: with
+		// several processes, the room's next transition belongs to the one
+		// that made the last change, and sweeping covers its death.
 		return
 	}
 	m.schedule(rt, r.WakeAt)
@@ -820,36 +808,3 @@ const backgroundTimeout = 5 * time.Second
 
 // maxAttempts bounds the retries of calls that race with other calls.
 const maxAttempts = 16
-
-// seatHints remembers, per game and player, the room this process last
-// saw them seated in: a hint that saves a store look-up (PlayerRoom) for
-// a player's calls, checked by the update it leads to. Bounded: emptied
-// when full.
-type seatHints struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-// maxSeatHints bounds seatHints.
-const maxSeatHints = 1 << 17
-
-func (h *seatHints) get(game, player string) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.m[game+"\x00"+player]
-}
-
-func (h *seatHints) set(game, player, room string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m == nil || len(h.m) >= maxSeatHints {
-		h.m = make(map[string]string)
-	}
-	h.m[game+"\x00"+player] = room
-}
-
-func (h *seatHints) drop(game, player string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.m, game+"\x00"+player)
-}

@@ -280,9 +280,9 @@ func TestJoinBurstAcrossNodes(t *testing.T) {
 
 func redisZ(score float64, member string) goredis.Z { return goredis.Z{Score: score, Member: member} }
 
-// TestStaleSeatHint: a node remembers the room it last saw a player in;
-// after the player left and sat elsewhere through another node, that
-// node's calls for them reach the new room.
+// TestStaleSeatHint: a node that saw a player in a room, after the player
+// left it and sat elsewhere through another node, finds them there: its
+// calls for them reach the new room.
 func TestStaleSeatHint(t *testing.T) {
 	rs := redistest.Start(t)
 	rules, err := rps.New(rps.Config{RoundDuration: time.Minute})
