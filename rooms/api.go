@@ -66,8 +66,14 @@ func (m *Manager) Join(ctx context.Context, gameName, playerID, name string, opt
 	}
 	defer m.wg.Done()
 
-	for range maxAttempts {
-		if st, err := m.rejoin(ctx, gameName, playerID, false, opts.CatchUp); !errors.Is(err, ErrNotInRoom) {
+	// With a Matcher, the match itself finds a seated player out: no
+	// look-up first.
+	_, atomic := m.store.(Matcher)
+	matchFirst := atomic && opts.RoomID == "" && size >= 2
+	for attempt := range maxAttempts {
+		if matchFirst && attempt == 0 {
+			// fall through to match
+		} else if st, err := m.rejoin(ctx, gameName, playerID, false, opts.CatchUp); !errors.Is(err, ErrNotInRoom) {
 			if err != nil {
 				return nil, fmt.Errorf("join: %w", err)
 			}
@@ -101,6 +107,9 @@ func (m *Manager) rules(name string) (game.Rules, error) {
 // race costing a round trip to the store: the contention is between
 // processes only, a handful.
 func (m *Manager) match(ctx context.Context, rules game.Rules, opts JoinOptions, playerID, name string, size int) (*Status, error) {
+	if mt, ok := m.store.(Matcher); ok && opts.RoomID == "" && size >= 2 {
+		return m.matchAtomic(ctx, mt, rules, opts, playerID, name, size)
+	}
 	unlock, err := m.lockMatch(ctx, rules.Name(), size)
 	if err != nil {
 		return nil, err
@@ -117,6 +126,87 @@ func (m *Manager) match(ctx context.Context, rules game.Rules, opts JoinOptions,
 	}
 	deliver()
 	return st, nil
+}
+
+// matchAtomic is match with a Matcher store: one call seats the player
+// or opens their room, whatever other joins do meanwhile, on any process
+// (no lock, no retry). A seat that fills the room is followed by the
+// update that starts the game.
+func (m *Manager) matchAtomic(ctx context.Context, mt Matcher, rules game.Rules, opts JoinOptions, playerID, name string, size int) (*Status, error) {
+	gameName, now := rules.Name(), m.clock.Now()
+	nr := &Room{ID: newRoomID(), Game: gameName, Size: size, Phase: Waiting, Players: []Seat{}, Version: 1, Created: now}
+	nt := &tx{m: m, r: nr, rules: rules, st: rules.New(nr.ID, size), now: now}
+	if err := nt.sit(playerID, name); err != nil {
+		return nil, err
+	}
+	if opts.CatchUp {
+		nt.catchUp(playerID, false)
+	}
+	if err := nt.finish(); err != nil {
+		return nil, err
+	}
+	// As in sit: the player's sockets here are in the new room's channel
+	// before anyone can see the room (undone if they join another).
+	m.preSubscribe(ctx, gameName, nr.ID, playerID, false)
+	nrt := m.lockRT(nr.ID)
+	r, created, full, err := mt.Match(ctx, nr.Players[0], nr)
+	m.noteErr(err)
+	if err != nil || !created {
+		m.preSubscribe(ctx, gameName, nr.ID, playerID, true)
+		m.forget(nrt)
+	}
+	if err != nil {
+		nrt.mu.Unlock()
+		return nil, err
+	}
+	if created {
+		m.commit(nrt, r, nt)
+		nrt.mu.Unlock()
+		m.log.Debug("room created", "game", gameName, "room", r.ID, "size", size, "player", playerID)
+		m.after(ctx, nrt, 0)
+		if full {
+			return m.startFilled(ctx, r, nt.st, playerID)
+		}
+		return m.status(r, nt.st, playerID), nil
+	}
+	nrt.mu.Unlock()
+	// Seated in a waiting room: its players (and the newcomer) get the
+	// room, and the newcomer joins its channel.
+	t, err := m.begin(r, now)
+	if err != nil {
+		return nil, err
+	}
+	t.subscribe(playerID, false)
+	t.room()
+	if opts.CatchUp {
+		t.catchUp(playerID, false)
+	}
+	rt := m.lockRT(r.ID)
+	m.commit(rt, r, t)
+	rt.mu.Unlock()
+	m.after(ctx, rt, 0)
+	m.log.Debug("joined", "game", gameName, "room", r.ID, "player", playerID)
+	if full {
+		return m.startFilled(ctx, r, t.st, playerID)
+	}
+	return m.status(r, t.st, playerID), nil
+}
+
+// startFilled starts the game of room r, which the player's seat filled,
+// and returns the player's status in it. If that fails, the seat stands:
+// the room's timer (or a sweep) starts it soon.
+func (m *Manager) startFilled(ctx context.Context, r *Room, st game.State, playerID string) (*Status, error) {
+	r2, st2, err := m.update(ctx, r.ID, func(t *tx) error { return t.advance() })
+	if err == nil {
+		return m.status(r2, st2, playerID), nil
+	}
+	m.log.Warn("starting a full room; its timer tries again", "room", r.ID, "err", err)
+	rt := m.lockRT(r.ID)
+	if rt.timer == nil {
+		m.schedule(rt, m.clock.Now().Add(retryDelay(0)))
+	}
+	rt.mu.Unlock()
+	return m.status(r, st, playerID), nil
 }
 
 // lockMatch takes this process's matchmaking lock of (game, size), or
@@ -474,17 +564,98 @@ func (m *Manager) List(ctx context.Context, gameName string) ([]RoomSummary, err
 	return out, nil
 }
 
+// Snapshot returns the events that bring a room's players up to date with
+// it as stored: the room (for every player, To empty) and, for each
+// seated player, the game's catch-up (its View, To that player; rps: the
+// open round's "start"), all with the room's Version as Seq. For a node
+// that may have missed events other nodes published (its Socket.IO
+// adapter was cut off from Redis): it sends them to its own connections.
+// Errors: ErrRoomNotFound, ErrClosed, or the store's.
+func (m *Manager) Snapshot(ctx context.Context, roomID string) ([]Event, error) {
+	if err := m.enter(); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	defer m.wg.Done()
+	r, err := m.store.Get(ctx, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	t, err := m.begin(r, m.clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	ro := roster(r)
+	evs := []Event{{Game: r.Game, RoomID: r.ID, Name: EventRoom, Data: t.st.Room(ro), Seq: r.Version}}
+	for _, p := range r.Players {
+		for _, v := range t.st.View(p.PlayerID, ro) {
+			evs = append(evs, Event{Game: r.Game, RoomID: r.ID, To: p.PlayerID, Name: v.Name, Data: v.Data, Seq: r.Version})
+		}
+	}
+	return evs, nil
+}
+
+// MaxListLimit bounds a page of ListPage.
+const MaxListLimit = 1000
+
+// ListPage returns a page of the lobby: the rooms of game (of every game
+// if ""), oldest first, from the offset-th on, at most limit of them
+// (1..MaxListLimit), and how many rooms there are in all. With a store that
+// is a Pager, only that page is read. Errors: ErrBadRequest, ErrClosed, or
+// the store's.
+func (m *Manager) ListPage(ctx context.Context, gameName string, offset, limit int) ([]RoomSummary, int, error) {
+	if gameName != "" {
+		if _, err := m.rules(gameName); err != nil {
+			return nil, 0, fmt.Errorf("list: %w", err)
+		}
+	}
+	if offset < 0 || limit < 1 || limit > MaxListLimit {
+		return nil, 0, fmt.Errorf("list: %w: offset %d, limit %d not in 1..%d", ErrBadRequest, offset, limit, MaxListLimit)
+	}
+	if err := m.enter(); err != nil {
+		return nil, 0, fmt.Errorf("list: %w", err)
+	}
+	defer m.wg.Done()
+	var rs []*Room
+	var total int
+	if p, ok := m.store.(Pager); ok {
+		var err error
+		if rs, total, err = p.ListPage(ctx, gameName, offset, limit); err != nil {
+			return nil, 0, fmt.Errorf("list: %w", err)
+		}
+	} else {
+		all, err := m.store.List(ctx, gameName)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list: %w", err)
+		}
+		total = len(all)
+		rs = all[min(offset, total):min(offset+limit, total)]
+	}
+	out := make([]RoomSummary, len(rs))
+	for i, r := range rs {
+		out[i] = RoomSummary{ID: r.ID, Game: r.Game, Size: r.Size, State: r.Phase.String(), Players: len(r.Players)}
+	}
+	return out, total, nil
+}
+
 // Stats returns the lobby statistics, over every game.
 func (m *Manager) Stats(ctx context.Context) (Stats, error) {
 	if err := m.enter(); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	defer m.wg.Done()
-	rs, err := m.store.List(ctx, "")
+	n, err := m.store.Settled(ctx)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
-	n, err := m.store.Settled(ctx)
+	if c, ok := m.store.(Counter); ok {
+		// Kept by the store with every change: no room is read.
+		cs, err := c.Counts(ctx)
+		if err != nil {
+			return Stats{}, fmt.Errorf("stats: %w", err)
+		}
+		return Stats{Rooms: cs.Rooms, Waiting: cs.Waiting, Playing: cs.Playing, Over: cs.Over, Players: cs.Players, RoundsSettled: n}, nil
+	}
+	rs, err := m.store.List(ctx, "")
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}

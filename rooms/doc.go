@@ -70,8 +70,9 @@
 // block for long.
 //
 // Lock order: a matchmaking lock (one per game and size: this process
-// matches one joiner at a time for each), then a room's runtime lock, then
-// the Manager's; the event queue's lock and the memory store's are leaves.
+// matches one joiner at a time for each; not taken with a store that is a
+// [Matcher]), then a room's runtime lock, then the Manager's; the event
+// queue's lock and the memory store's are leaves.
 //
 // Every call takes a context.Context for the store. [Manager.Shutdown] stops
 // the timers and waits for the calls and timer callbacks in progress; after
@@ -82,7 +83,11 @@
 // Several Managers (one per node) may share a store (rooms/redisstore).
 // Each arms timers for the rooms it changed; a wake-up or call that
 // changes nothing leaves the timers alone, so a room's next transition
-// belongs to the node that made its last change. If that node dies, the
+// belongs to the node that made its last change. A
+// wake-up that fails is tried again 20 ms later (doubling up to a second);
+// only a store that is down ([ErrStoreDown]) holds them
+// (Options.RecoveryHold). With a [Matcher] store, a join is one atomic
+// call; a join that fills a room is followed by the update that starts it. If that node dies, the
 // room is woken up by another node's [Manager.Sweep] (every
 // Options.SweepInterval), which applies what has been due for
 // Options.SweepDelay in the rooms [Store.Due] lists, claiming each first

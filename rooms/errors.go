@@ -28,6 +28,11 @@ var (
 	// that is not whole: retry later. A store wraps it beside the cause, so
 	// errors.Is finds both.
 	ErrUnavailable = game.NewError("unavailable", "room store unavailable: try again")
+	// ErrStoreDown: besides ErrUnavailable, a shared store says its backend
+	// is down (nothing has answered for a while), not merely slow for one
+	// call. Only this holds the Manager's timers (Options.RecoveryHold): one
+	// call past its deadline on a busy machine must not delay every room.
+	ErrStoreDown = errors.New("rooms: store down")
 )
 
 // CodeInternal is what ErrorCode returns for an error without a code.

@@ -362,17 +362,21 @@ func TestDamagedState(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Advance(roundDur) // the timer wakes the room up
-	if v := e.nextRoom(id); v.State != "waiting" || v.Round != 0 {
+	// The game starts over with the same players (the room is full).
+	if v := e.nextRoom(id); v.State != "playing" || v.Round != 1 {
 		t.Fatalf("after the reset: %+v", v)
 	}
-	// Play resumes: the room fills again when someone leaves and joins.
+	if st := e.nextStart(id); st.Round != 1 {
+		t.Fatalf("start after the reset %+v", st)
+	}
+	// Play goes on: the room fills again when someone leaves and joins.
 	if err := e.m.Leave(ctx(t), rps.Name, "b"); err != nil {
 		t.Fatal(err)
 	}
 	e.nextRoom(id)
 	e.join("c", 2)
 	e.nextRoom(id)
-	if st := e.nextStart(id); st.Round != 1 {
+	if st := e.nextStart(id); st.Round != 2 {
 		t.Fatalf("start %+v", st)
 	}
 }

@@ -34,7 +34,7 @@ type Manager struct {
 	sweep  time.Duration
 	delay  time.Duration // Options.SweepDelay
 	hold   time.Duration // Options.RecoveryHold
-	// unavailable is when a store call last failed with ErrUnavailable
+	// unavailable is when a store call last failed with ErrStoreDown
 	// (Unix ns; 0: never), for RecoveryHold.
 	unavailable atomic.Int64
 
@@ -65,6 +65,9 @@ type roomRT struct {
 	timer   Timer
 	timerAt time.Time
 	gen     uint64 // bumped by each new timer; a stale timer's tick does nothing
+	// fails counts the wake-ups in a row that failed (a store call out of
+	// time): the next try comes soon, later after each failure.
+	fails int
 
 	qmu      sync.Mutex
 	queue    []item
@@ -307,6 +310,12 @@ func (t *tx) sit(playerID, name string) error {
 	t.r.Players = append(t.r.Players, Seat{PlayerID: playerID, Name: name, Connected: true})
 	t.subscribe(playerID, false)
 	t.room()
+	return t.startIfFull()
+}
+
+// startIfFull starts the game of a waiting room whose seats are all
+// taken.
+func (t *tx) startIfFull() error {
 	if t.r.Phase != Waiting || len(t.r.Players) < t.r.Size {
 		return nil
 	}
@@ -357,6 +366,15 @@ const maxDue = 1000
 // advance applies the room's timed transitions due at now, earliest first
 // (on a tie, the game's before the ends of graces, in seat order).
 func (t *tx) advance() error {
+	// A room filled by a Matcher waits for its game to start.
+	if t.r.Phase == Waiting && len(t.r.Players) >= t.r.Size {
+		if n := len(t.items); n == 0 || t.items[n-1].player != "" || t.items[n-1].ev.Name != EventRoom || t.items[n-1].ev.Data != nil {
+			t.room() // (unless one is queued just before: a state reset)
+		}
+		if err := t.startIfFull(); err != nil {
+			return err
+		}
+	}
 	for n := 0; len(t.r.Players) > 0; n++ {
 		if n == maxDue {
 			return fmt.Errorf("room %q: game %q stays due at %v", t.r.ID, t.r.Game, t.now)
@@ -552,7 +570,7 @@ func (m *Manager) storeUpdate(ctx context.Context, id string, t **tx, fn func(r 
 
 // noteErr notes a store call's error for RecoveryHold.
 func (m *Manager) noteErr(err error) {
-	if err != nil && m.hold > 0 && errors.Is(err, ErrUnavailable) {
+	if err != nil && m.hold > 0 && errors.Is(err, ErrStoreDown) {
 		m.unavailable.Store(m.clock.Now().UnixNano())
 	}
 }
@@ -573,6 +591,7 @@ func (m *Manager) heldUntil(now time.Time) time.Time {
 // commit renders and queues t's items and reschedules the room's timer
 // after r was stored. Called with rt.mu held.
 func (m *Manager) commit(rt *roomRT, r *Room, t *tx) {
+	rt.fails = 0
 	items := make([]item, 0, len(t.items))
 	var ro *game.Roster
 	roomData := func() any {
@@ -738,14 +757,25 @@ func (m *Manager) tick(rt *roomRT, gen uint64) {
 	ctx, cancel := context.WithTimeout(m.ctx, backgroundTimeout)
 	_, _, err := m.update(ctx, rt.id, func(t *tx) error { return t.advance() })
 	cancel()
-	if err != nil && !errors.Is(err, ErrRoomNotFound) {
-		m.log.Error("room timer", "room", rt.id, "err", err)
-		rt := m.lockRT(rt.id)
-		if rt.timer == nil {
-			m.schedule(rt, m.clock.Now().Add(time.Second)) // try again
-		}
-		rt.mu.Unlock()
+	if err == nil || errors.Is(err, ErrRoomNotFound) {
+		return // (commit reset rt.fails)
 	}
+	rt = m.lockRT(rt.id)
+	defer rt.mu.Unlock()
+	// Try again soon: one slow call must not leave the round to a sweep
+	// seconds later. If the store is down, RecoveryHold spaces the tries.
+	m.log.Warn("room timer; trying again", "room", rt.id, "err", err, "failures", rt.fails+1)
+	d := retryDelay(rt.fails)
+	rt.fails++
+	if rt.timer == nil {
+		m.schedule(rt, m.clock.Now().Add(d))
+	}
+}
+
+// retryDelay is how long a room timer waits before trying again after its
+// n+1-th failure in a row: 20 ms, doubling up to a second.
+func retryDelay(n int) time.Duration {
+	return min(20*time.Millisecond<<min(n, 6), time.Second)
 }
 
 func newRoomID() string {

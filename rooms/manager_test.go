@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -875,30 +876,45 @@ func TestTimerRetriesStoreErrors(t *testing.T) {
 }
 
 // unavailableStore fails every call with ErrUnavailable while down is set.
+// With slow set to a room's id, that room's updates fail as a call out of
+// time does (ErrUnavailable, the store not down).
 type unavailableStore struct {
 	*rooms.MemoryStore
 	mu   sync.Mutex
 	down bool
+	slow string
 }
 
 func (s *unavailableStore) fail() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.down {
-		return fmt.Errorf("redis: %w: connection refused", rooms.ErrUnavailable)
+		return fmt.Errorf("redis: %w: %w: connection refused", rooms.ErrUnavailable, rooms.ErrStoreDown)
+	}
+	return nil
+}
+
+func (s *unavailableStore) failRoom(id string) error {
+	if err := s.fail(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slow == id {
+		return fmt.Errorf("redis: %w: %w", rooms.ErrUnavailable, context.DeadlineExceeded)
 	}
 	return nil
 }
 
 func (s *unavailableStore) Update(ctx context.Context, id string, fn func(*rooms.Room) error) (*rooms.Room, error) {
-	if err := s.fail(); err != nil {
+	if err := s.failRoom(id); err != nil {
 		return nil, err
 	}
 	return s.MemoryStore.Update(ctx, id, fn)
 }
 
 func (s *unavailableStore) UpdateCounting(ctx context.Context, id string, fn func(*rooms.Room) (int64, error)) (*rooms.Room, error) {
-	if err := s.fail(); err != nil {
+	if err := s.failRoom(id); err != nil {
 		return nil, err
 	}
 	return s.MemoryStore.UpdateCounting(ctx, id, fn)
@@ -1034,4 +1050,67 @@ func TestSubscribeLocalBeforeSeated(t *testing.T) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	equal(t, "local subscriptions", rec.log, []string{"+a unseated", "+a seated", "+c unseated", "+d unseated", "-d", "+d unseated"})
+}
+
+// TestSlowCallRetriedPromptly: a store call out of time at the deadline
+// (unavailable, but the store is not down: ErrStoreDown is not set) holds
+// nobody and is tried again 20 ms later, not left to a sweep; only a store
+// that is down holds the timers (TestRecoveryHold).
+func TestSlowCallRetriedPromptly(t *testing.T) {
+	store := &unavailableStore{MemoryStore: rooms.NewMemoryStore()}
+	clock := roomstest.NewClock(time.Time{})
+	rec := roomstest.NewRecorder()
+	m, err := rooms.New(rooms.Options{Games: games(t, rps.Config{}), Store: store, Notifier: rec, Clock: clock,
+		SweepInterval: 500 * time.Millisecond, SweepDelay: 500 * time.Millisecond, RecoveryHold: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	e := &env{t: t, m: m, clock: clock, rec: rec, seqs: map[string]uint64{}}
+	id, _ := e.fill("a", "b")
+	other, _ := e.fill("c", "d")
+	store.mu.Lock()
+	store.slow = id // only this room's calls time out
+	store.mu.Unlock()
+	clock.Advance(rps.DefaultRoundDuration) // the deadline: one room's call fails, the other's goes through
+	e.nextResult(other)
+	e.nextRoom(other)
+	e.quiet()
+	store.mu.Lock()
+	store.slow = ""
+	store.mu.Unlock()
+	clock.Advance(20 * time.Millisecond)
+	e.nextResult(id)
+	e.nextRoom(id)
+}
+
+// TestSnapshot: a room's snapshot is its "room" for everyone and each
+// player's catch-up (rps: the open round's "start"), at the room's seq.
+func TestSnapshot(t *testing.T) {
+	e := newEnv(t)
+	id, start := e.fill("a", "b")
+	r, err := e.m.Room(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := e.m.Snapshot(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		if ev.Seq != r.Version || ev.RoomID != id {
+			t.Fatalf("event %+v at seq %d", ev, r.Version)
+		}
+		if ev.Name == rps.EventStart && ev.Data.(rps.StartEvent).Round != start.Round {
+			t.Fatalf("start %+v", ev.Data)
+		}
+		got = append(got, ev.Name+">"+ev.To)
+	}
+	if want := []string{"room>", "start>a", "start>b"}; !slices.Equal(got, want) {
+		t.Fatalf("snapshot %v, want %v", got, want)
+	}
+	if _, err := e.m.Snapshot(ctx(t), "nope"); !errors.Is(err, rooms.ErrRoomNotFound) {
+		t.Fatalf("snapshot of no room: %v", err)
+	}
 }

@@ -50,8 +50,8 @@ type Options struct {
 	// SweepInterval after it was due (plus the time of the update).
 	// Default 0.
 	SweepDelay time.Duration
-	// RecoveryHold: after a store call failed with ErrUnavailable (a shared
-	// store's Redis was down), the transitions that timers and sweeps make
+	// RecoveryHold: after a store call failed with ErrStoreDown (a shared
+	// store's Redis was down, not merely slow for a call), the transitions that timers and sweeps make
 	// (rounds due, turns timed out, graces ended) wait until the store has
 	// been answering for this long; players' own calls do not wait. With
 	// several nodes, it gives each node's Socket.IO adapter time to

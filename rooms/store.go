@@ -210,3 +210,49 @@ type Claimer interface {
 type CountingUpdater interface {
 	UpdateCounting(ctx context.Context, id string, fn func(r *Room) (settled int64, err error)) (*Room, error)
 }
+
+// Matcher may be implemented by a Store shared by several processes:
+// matchmaking in one atomic step, so that joins never conflict, however
+// many arrive at once on however many processes. The Manager uses it for
+// joins by size when the store has it (and rooms of at least 2 seats).
+type Matcher interface {
+	// Match seats seat in the oldest room of newRoom's game and size that
+	// is Waiting with a free seat (Room.Created, then ID), or, if none
+	// is, stores newRoom, a new room of one player (seat) made by the
+	// caller, at Version 1. It returns the room as stored and whether
+	// newRoom was the one stored. A seat in an existing room changes only
+	// its roster and Version (the game's state of a waiting room does not
+	// depend on who waits).
+	//
+	// full reports that the seat taken was the room's last: the room is
+	// stored still Waiting and listed by Due from now on, so that the
+	// caller starts the game with an Update at once (and a Sweep does,
+	// should the caller die first).
+	//
+	// If the player sits in a room of the game already, Match stores
+	// nothing and fails with ErrPlayerSeated; with ErrRoomExists if
+	// newRoom's id is taken.
+	Match(ctx context.Context, seat Seat, newRoom *Room) (r *Room, created, full bool, err error)
+}
+
+// Counts are the figures of the rooms a store holds, kept by a Counter as
+// rooms change.
+type Counts struct {
+	Rooms, Waiting, Playing, Over, Players int
+}
+
+// Counter may be implemented by a Store that keeps Counts as the rooms
+// change (in the same atomic step), so that statistics need not read
+// every room.
+type Counter interface {
+	Counts(ctx context.Context) (Counts, error)
+}
+
+// Pager may be implemented by a Store that lists a page of the lobby
+// without reading every room.
+type Pager interface {
+	// ListPage returns the rooms of game (of every game if "") from the
+	// offset-th (oldest first) on, at most limit of them, and how many
+	// rooms there are in all.
+	ListPage(ctx context.Context, game string, offset, limit int) (rs []*Room, total int, err error)
+}

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -34,6 +36,10 @@ type cluster struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// resubscribed is called when the adapter's subscriber is back after
+	// it was lost (App.resendRooms, set once the rooms exist).
+	resubscribed atomic.Pointer[func()]
 }
 
 // newCluster connects nothing yet (App.Run does): it makes the clients,
@@ -57,7 +63,12 @@ func newCluster(cfg Config, opts *socketio.Options, m *Metrics, log *slog.Logger
 	aopts := *ropts
 	aopts.DialerRetries = 1
 	c.adapter = goredis.NewClient(&aopts)
-	ad := redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter")})
+	ad := redisadapter.New(c.adapter, redisadapter.Options{Prefix: cfg.RedisPrefix, Logger: log, Metrics: m.Component("adapter"),
+		OnResubscribed: func() {
+			if f := c.resubscribed.Load(); f != nil {
+				(*f)()
+			}
+		}})
 	opts.Adapter = ad.Adapter
 	// Recovered sessions and missed packets live in Redis, written in order
 	// with the adapter's publishes, so a client recovers through any node.
@@ -227,4 +238,44 @@ func (p *presenceSync) apply(ctx context.Context, k presence.Key) error {
 		return nil
 	}
 	return err
+}
+
+// resendRooms sends this node's players the state of their rooms as
+// stored, after the adapter's subscriber was cut off from Redis: events
+// other nodes published meanwhile (a result, a start) never reached this
+// node. Each room with a socket here gets its "room" (with its seq: a
+// client drops it if it has seen newer) and each player their catch-up
+// (rps: the open round's "start"), to the sockets on this node only.
+func (a *App) resendRooms() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n := 0
+	for name, nsp := range a.notifier.nsp {
+		lr, ok := nsp.Adapter().(interface{ Rooms() []string })
+		if !ok {
+			continue
+		}
+		for _, ch := range lr.Rooms() {
+			id, ok := strings.CutPrefix(ch, rooms.Channel(""))
+			if !ok || id == "" {
+				continue
+			}
+			evs, err := a.rooms.Snapshot(ctx, id)
+			if err != nil {
+				if !errors.Is(err, rooms.ErrRoomNotFound) {
+					a.log.Warn("re-sending a room after the adapter's reconnection", "game", name, "room", id, "err", err)
+				}
+				continue
+			}
+			for _, ev := range evs {
+				to := rooms.Channel(ev.RoomID)
+				if ev.To != "" {
+					to = playerChannel(ev.To)
+				}
+				_ = nsp.To(to).Local().Emit(ev.Name, ev.Payload())
+			}
+			n++
+		}
+	}
+	a.log.Info("rooms re-sent to this node's players after the adapter's reconnection", "rooms", n)
 }

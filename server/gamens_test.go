@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -243,8 +244,25 @@ func TestRPSNamespaceOnBinder(t *testing.T) {
 		games = append(games, r.(map[string]any)["game"].(string))
 	}
 	slices.Sort(games)
-	if code != 200 || !slices.Equal(games, []string{"gold", "rps"}) {
+	if code != 200 || !slices.Equal(games, []string{"gold", "rps"}) || body["total"] != 2.0 || body["limit"] != 100.0 {
 		t.Fatalf("lobby %d %v", code, body)
+	}
+	// Pages of it, oldest first.
+	var paged []any
+	for off := range 3 {
+		code, body := ta.get(fmt.Sprintf("/api/rooms?limit=1&offset=%d", off))
+		if code != 200 || body["total"] != 2.0 || len(body["rooms"].([]any)) != min(1, 2-off) {
+			t.Fatalf("page %d: %d %v", off, code, body)
+		}
+		paged = append(paged, body["rooms"].([]any)...)
+	}
+	if !reflect.DeepEqual(paged, body["rooms"]) {
+		t.Fatalf("pages %v, whole %v", paged, body["rooms"])
+	}
+	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "offset=-1", "offset=1e3"} {
+		if code, body := ta.get("/api/rooms?" + q); code != 400 || body["error"].(map[string]any)["code"] != "bad_request" {
+			t.Fatalf("%s: %d %v", q, code, body)
+		}
 	}
 	// Leaving /gold's namespace does not touch the rps seat.
 	g.close()

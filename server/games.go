@@ -43,6 +43,7 @@ func (a *App) newRooms(cfg Config, log *slog.Logger) (*rooms.Manager, error) {
 		{goldRules, gameOptions{joinRoomID: true, viewOnJoin: true}},
 	}
 	notifier := &gameNotifier{log: log, nsp: map[string]*socketio.Namespace{}}
+	a.notifier = notifier
 	var rules []game.Rules
 	for _, g := range games {
 		rules = append(rules, g.rules)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,6 +29,7 @@ type App struct {
 	metrics *Metrics // /metrics (metrics.go)
 
 	presence presence.Tracker // who is connected (cluster-wide with Redis)
+	notifier *gameNotifier    // the games' namespaces (games.go)
 	cluster  *cluster         // nil: one node in memory (cluster.go)
 	psync    *presenceSync    // cluster: keeps seats in line with presence
 }
@@ -73,6 +75,10 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.rooms = mgr
+	if a.cluster != nil {
+		f := a.resendRooms
+		a.cluster.resubscribed.Store(&f)
+	}
 	a.psync.tr, a.psync.rooms = a.presence, mgr
 	a.metrics.watch(a.io, roomsStats(mgr))
 
@@ -155,10 +161,17 @@ func (a *App) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// listRooms is the lobby: GET /api/rooms?game=rps|gold, every room of
-// every game without ?game.
+// listRooms is the lobby: GET /api/rooms?game=rps|gold (every game
+// without it), a page of it: ?limit= rooms (default defaultListLimit, at
+// most rooms.MaxListLimit) from the ?offset=-th on, oldest first, with the
+// total count of rooms. Only that page is read from the store.
 func (a *App) listRooms(c *gin.Context) {
-	list, err := a.rooms.List(c.Request.Context(), c.Query("game"))
+	offset, limit, err := pageArgs(c.Query("offset"), c.Query("limit"))
+	if err != nil {
+		c.JSON(http.StatusBadRequest, errorBody("bad_request", err.Error()))
+		return
+	}
+	list, total, err := a.rooms.ListPage(c.Request.Context(), c.Query("game"), offset, limit)
 	if err != nil {
 		status := http.StatusServiceUnavailable
 		if errors.Is(err, rooms.ErrBadRequest) {
@@ -170,7 +183,26 @@ func (a *App) listRooms(c *gin.Context) {
 	if list == nil {
 		list = []rooms.RoomSummary{}
 	}
-	c.JSON(http.StatusOK, gin.H{"rooms": list})
+	c.JSON(http.StatusOK, gin.H{"rooms": list, "total": total, "offset": offset, "limit": limit})
+}
+
+// defaultListLimit is the page size of /api/rooms without ?limit.
+const defaultListLimit = 100
+
+// pageArgs parses /api/rooms's ?offset and ?limit.
+func pageArgs(off, lim string) (offset, limit int, err error) {
+	limit = defaultListLimit
+	if off != "" {
+		if offset, err = strconv.Atoi(off); err != nil || offset < 0 {
+			return 0, 0, fmt.Errorf("offset %.20q: want an integer >= 0", off)
+		}
+	}
+	if lim != "" {
+		if limit, err = strconv.Atoi(lim); err != nil || limit < 1 || limit > rooms.MaxListLimit {
+			return 0, 0, fmt.Errorf("limit %.20q: want an integer in 1..%d", lim, rooms.MaxListLimit)
+		}
+	}
+	return offset, limit, nil
 }
 
 // stats: GET /api/stats, the cluster's figures (this node's alone

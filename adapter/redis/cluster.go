@@ -551,6 +551,16 @@ func (c *Cluster) reader(r *runState) {
 			failing = false
 			c.down.Store(false)
 			c.log.Info("redis adapter: subscriber connection back")
+			if f := c.opts.OnResubscribed; f != nil {
+				go func() {
+					defer func() {
+						if p := recover(); p != nil {
+							c.log.Error("redis adapter: OnResubscribed panicked", "panic", p)
+						}
+					}()
+					f()
+				}()
+			}
 		}
 		if !connected {
 			// Something was read: connected, and subscribed, since go-redis

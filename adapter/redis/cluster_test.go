@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -362,7 +363,9 @@ func TestRedisOutage(t *testing.T) {
 		t.Run("sharded="+strconv.FormatBool(sharded), func(t *testing.T) {
 			check := goroutines(t)
 			rs := redistest.Start(t)
-			opts := Options{Sharded: sharded, RequestsTimeout: 500 * time.Millisecond, HealthCheckInterval: 200 * time.Millisecond}
+			var resubscribed atomic.Int32
+			opts := Options{Sharded: sharded, RequestsTimeout: 500 * time.Millisecond, HealthCheckInterval: 200 * time.Millisecond,
+				OnResubscribed: func() { resubscribed.Add(1) }}
 			A := startNode(t, rs, "A", opts)
 			B := startNode(t, rs, "B", opts)
 			a, sa := A.client("/", "a")
@@ -417,6 +420,8 @@ func TestRedisOutage(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(names, []any{"B"}) {
 				t.Fatalf("whoami after the outage: %v %v", names, err)
 			}
+			// Each node told its application it may have missed messages.
+			poll(t, "OnResubscribed on both nodes", func() bool { return resubscribed.Load() >= 2 })
 			if A.cluster.Stats().Reconnects == 0 {
 				t.Fatal("no reconnection counted")
 			}

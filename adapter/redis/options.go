@@ -95,6 +95,13 @@ type Options struct {
 	// Its methods are called from the adapter's goroutines and from callers
 	// of the socketio API, never with a lock held.
 	Metrics adapter.Metrics
+	// OnResubscribed, if set, is called (in a goroutine of its own) each
+	// time the subscriber connection is back after it was lost, once it is
+	// subscribed again: what other nodes published meanwhile did not reach
+	// this node (Redis Pub/Sub keeps nothing for an absent subscriber), so
+	// an application may send its clients the state they could have
+	// missed.
+	OnResubscribed func()
 }
 
 func (o Options) withDefaults() Options {

@@ -43,7 +43,7 @@ function worker() {
   loop.enable();
 
   function freshStats() {
-    return { results: 0, settledHere: 0, lat: [], latCross: [], bad: 0, dup: 0, refused: 0 };
+    return { results: 0, settledHere: 0, lat: [], latCross: [], bad: 0, dup: 0, refused: 0, refusedCodes: {} };
   }
 
   class Client {
@@ -127,7 +127,11 @@ function worker() {
     async choose(s) {
       const move = ['rock', 'paper', 'scissors'][(Math.random() * 3) | 0];
       const { ack } = await this.emit('choose', { round: s.round, move });
-      if (!ack || ack.ok !== true) stats.refused++;
+      if (!ack || ack.ok !== true) {
+        stats.refused++;
+        const code = (ack && ack.error && ack.error.code) || 'no ack';
+        stats.refusedCodes[code] = (stats.refusedCodes[code] || 0) + 1;
+      }
     }
 
     onResult(r) {
@@ -307,6 +311,8 @@ const HELP = `usage: node bench.js [options]
   --bin PATH           rpsio binary (default: $RPSIO_BIN, else go build ./cmd/rpsio into ${TMP})
   --calm P             before each run, wait (at most 120 s) until CPU pressure (PSI some avg10) <= P %:
                        the machine is shared; the figures say what the pressure was
+  --profile DIR        nodes serve pprof; CPU profiles of the join phase and the measured window,
+                       and Redis INFO commandstats + SLOWLOG, go to DIR
   --out PATH           JSON results (default ${TMP}/results.json)`;
 
 function parseArgs(argv) {
@@ -339,6 +345,7 @@ function parseArgs(argv) {
       case '--bin': o.bin = path.resolve(val()); break;
       case '--out': o.out = path.resolve(val()); break;
       case '--calm': o.calm = num(); break;
+      case '--profile': o.profile = path.resolve(val()); break;
       case '-h': case '--help': o.help = true; break;
       default: throw new Error(`unknown argument ${a} (see --help)`);
     }
@@ -470,6 +477,8 @@ async function startNode(o, { redis, prefix, roundDuration, roundGap }) {
     '--reconnect-grace', '60s', '--token-secret', 'bench', '--log-level', 'warn'];
   if (redis) args.push('--redis-url', redis.url, '--redis-prefix', prefix);
   fs.mkdirSync(path.join(TMP, 'logs'), { recursive: true });
+  let pprof = null;
+  if (o.profile) { pprof = await freePort(); args.push('--pprof-addr', `127.0.0.1:${pprof}`); }
   const child = spawnLogged(o.bin, args, `rpsio:${port}`, path.join(TMP, 'logs', `node-${port}.log`));
   try {
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 15000);
@@ -478,7 +487,7 @@ async function startNode(o, { redis, prefix, roundDuration, roundGap }) {
     throw new Error(`${err.message}\n${child.tail()}`);
   }
   for (const w of workers) await w.call('watch', { pid: child.pid });
-  return { child, port, url: `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, http: `http://127.0.0.1:${port}` };
+  return { child, port, pprof, url: `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, http: `http://127.0.0.1:${port}` };
 }
 
 // Stops a node; its log (warnings and errors) stays in TMP/logs/node-PORT.log.
@@ -606,6 +615,32 @@ async function storeRun(o, redis, store) {
   }
 }
 
+// With --profile DIR: a CPU profile of every node over `seconds` into DIR (name-node<i>.pprof),
+// and, for a run on Redis, Redis's command stats and slow log after it (name-redis.txt).
+function profileNodes(o, nodes, redis, name, seconds) {
+  if (!o.profile) return Promise.resolve();
+  fs.mkdirSync(o.profile, { recursive: true });
+  if (redis) { try { redisCli(redis.port, 'CONFIG', 'RESETSTAT'); redisCli(redis.port, 'SLOWLOG', 'RESET'); redisCli(redis.port, 'CONFIG', 'SET', 'slowlog-log-slower-than', '2000'); } catch { /* best effort */ } }
+  return Promise.all(nodes.map(async (n, i) => {
+    setTimeout(async () => { // where the goroutines wait, half-way through
+      try {
+        const res = await fetch(`http://127.0.0.1:${n.pprof}/debug/pprof/goroutine?debug=1`, { signal: AbortSignal.timeout(30000) });
+        fs.writeFileSync(path.join(o.profile, `${name}-node${i}-goroutines.txt`), await res.text());
+      } catch (err) { console.error(`goroutines of node ${i}: ${err.message}`); }
+    }, seconds * 500);
+    try {
+      const res = await fetch(`http://127.0.0.1:${n.pprof}/debug/pprof/profile?seconds=${seconds}`, { signal: AbortSignal.timeout((seconds + 30) * 1000) });
+      fs.writeFileSync(path.join(o.profile, `${name}-node${i}.pprof`), Buffer.from(await res.arrayBuffer()));
+    } catch (err) { console.error(`profile of node ${i}: ${err.message}`); }
+  })).then(() => {
+    if (!redis) return;
+    try {
+      const txt = [redisCli(redis.port, 'INFO', 'commandstats'), redisCli(redis.port, 'SLOWLOG', 'GET', '30'), redisCli(redis.port, 'INFO', 'stats'), redisCli(redis.port, 'DBSIZE')].join('\n\n');
+      fs.writeFileSync(path.join(o.profile, `${name}-redis.txt`), txt);
+    } catch (err) { console.error(`redis stats: ${err.message}`); }
+  });
+}
+
 async function clusterRun(o, redis, kind) {
   const pressure = await calm(o);
   const nodes = [];
@@ -619,7 +654,9 @@ async function clusterRun(o, redis, kind) {
     await all('play', { mode: 'deadline' });
     const pids = [...nodes.map((n) => n.child.pid), ...(kind === 'cluster' ? [redis.child.pid] : [])];
     const perWorkerRate = o.joinRate / workers.length;
+    const joinProf = profileNodes(o, nodes, kind === 'cluster' ? redis : null, `${kind}-join`, Math.min(20, Math.max(1, Math.floor(o.players / o.joinRate) - 1)));
     const joins = await all('join', { size: 2, rate: perWorkerRate });
+    await joinProf;
     const joinErrors = {};
     for (const j of joins) for (const [k, v] of Object.entries(j.errors)) joinErrors[k] = (joinErrors[k] || 0) + v;
     const joinLat = joins.flatMap((j) => j.lat);
@@ -628,7 +665,9 @@ async function clusterRun(o, redis, kind) {
     const cpu = cpuSampler(pids);
     const marks = await all('mark');
     const t0 = performance.now();
+    const roundProf = profileNodes(o, nodes, kind === 'cluster' ? redis : null, `${kind}-rounds`, Math.max(1, Math.min(20, o.clusterDuration - 2)));
     await sleep(o.clusterDuration * 1000);
+    await roundProf;
     const st = await all('stop');
     const ms = performance.now() - t0;
     const c = cpu();
@@ -661,6 +700,7 @@ async function clusterRun(o, redis, kind) {
       statsNodes: stats.nodes,
       dup: st.reduce((n, s) => n + s.dup, 0),
       refused: st.reduce((n, s) => n + s.refused, 0),
+      refusedCodes: st.reduce((m, s) => { for (const [k, v] of Object.entries(s.refusedCodes)) m[k] = (m[k] || 0) + v; return m; }, {}),
       closes: st.reduce((n, s) => n + s.unexpectedCloses, 0),
       live: st.reduce((n, s) => n + s.live, 0),
       playing: st.reduce((n, s) => n + s.playing, 0),
@@ -746,7 +786,7 @@ function report(out) {
       `  deadline→result: ${r.results} results (${r.resultsPerSec}/s), p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; across nodes: ${r.crossResults}, p50 ${r.crossP50} ms, p99 ${r.crossP99} ms`,
       `  CPU % of a core: nodes${r.kind === 'cluster' ? ' + redis' : ''} ${r.cpu.procs.join(' / ')}, machine ${r.cpu.machinePct}, stolen ${r.cpu.stealPct}; clients ${r.clientCpuPct.join(' / ')}, worst client loop delay ${r.clientLagMaxMs} ms`,
       `  CPU pressure (PSI avg10) before ${r.pressure} %, after ${r.pressureAfter} %; load average ${r.loadavg.toFixed(1)}`,
-      `  players in rooms that played ${r.playing} of ${r.players}; duplicates ${r.dup}, refused chooses ${r.refused}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
+      `  players in rooms that played ${r.playing} of ${r.players}; duplicates ${r.dup}, refused chooses ${r.refused} ${JSON.stringify(r.refusedCodes || {})}, unexpected closes ${r.closes}, live ${r.live}; /api/stats connections ${r.statsConnections}, nodes ${r.statsNodes}`);
   }
   const ref = out.cluster.find((r) => r.kind === 'memory-1-node');
   const cl = out.cluster.find((r) => r.kind === 'cluster');

@@ -39,8 +39,8 @@ func TestCommitReplay(t *testing.T) {
 	next.Version++
 	next.Players = append(next.Players, rooms.Seat{PlayerID: "b", Connected: true})
 	b, _ := rooms.EncodeRoom(next)
-	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r"), s.k.settled()}
-	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, 1, "b"}
+	keys := []string{s.k.room("r"), s.k.seats("rps"), s.k.due(), s.k.waiting("rps", 2), s.k.waiting("rps", 2), s.k.lobby(""), s.k.lobby("rps"), s.k.commit("r"), s.k.settled(), s.k.counts()}
+	args := []any{raw, b, "r", "", score(r.Created), "1", "0", "tok-1", "0", 1, "waiting", "waiting", 1, 1, "b"}
 	for i := range 2 {
 		v, err := commitScript.Run(ctx, c, keys, args...).Result()
 		if st, _, _ := parseCommitReply(v); err != nil || st != replyOK {
@@ -176,4 +176,69 @@ func TestLostReply(t *testing.T) {
 	if stored.Version != 2 || len(stored.Players) != 2 {
 		t.Fatalf("stored %+v", stored)
 	}
+}
+
+// FuzzParseMatchReply: whatever matchScript (or a damaged Redis) replies
+// decodes to one of its statuses or fails with ErrMalformed, never panics.
+func FuzzParseMatchReply(f *testing.F) {
+	f.Add("joined", "r", "{}", "1", 4)
+	f.Add("created", "r", "", "0", 4)
+	f.Add("seated", "r", "", "", 2)
+	f.Add("exists", "", "", "", 0)
+	f.Fuzz(func(t *testing.T, a, b, c, d string, shape int) {
+		var v any
+		switch shape % 6 {
+		case 0:
+			v = a
+		case 1:
+			v = []any{a}
+		case 2:
+			v = []any{a, b}
+		case 3:
+			v = []any{a, b, c, int64(len(d))}
+		case 4:
+			v = []any{a, b, c, d}
+		default:
+			v = []any{a, b, c, d, a}
+		}
+		st, room, raw, full, err := parseMatchReply(v)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		switch st {
+		case replyExists:
+		case replySeated:
+			if room != b || room == "" {
+				t.Fatalf("seated in %q from %v", room, v)
+			}
+		case replyJoined, replyCreated:
+			if room != b || raw != c || full != (d == "1") || room == "" || (st == replyJoined) != (raw != "") {
+				t.Fatalf("%s %q %q %v from %v", st, room, raw, full, v)
+			}
+		default:
+			t.Fatalf("status %q", st)
+		}
+	})
+}
+
+// FuzzParseCounts: the counters' hash decodes to counts >= 0 or fails
+// with ErrMalformed.
+func FuzzParseCounts(f *testing.F) {
+	f.Add("rooms", "3", "players", "6")
+	f.Add("waiting", "-1", "over", "x")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		c, err := parseCounts(map[string]string{k1: v1, k2: v2})
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		if c.Rooms < 0 || c.Waiting < 0 || c.Playing < 0 || c.Over < 0 || c.Players < 0 {
+			t.Fatalf("negative count %+v", c)
+		}
+	})
 }

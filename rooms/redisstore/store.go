@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,9 @@ var (
 	_ rooms.Store           = (*Store)(nil)
 	_ rooms.Claimer         = (*Store)(nil)
 	_ rooms.CountingUpdater = (*Store)(nil)
+	_ rooms.Matcher         = (*Store)(nil)
+	_ rooms.Counter         = (*Store)(nil)
+	_ rooms.Pager           = (*Store)(nil)
 )
 
 // New returns a Store on client, which the caller keeps and closes. For
@@ -111,6 +115,7 @@ func (k keys) lobby(game string) string {
 }
 func (k keys) due() string             { return k.p + "due" }
 func (k keys) settled() string         { return k.p + "settled" }
+func (k keys) counts() string          { return k.p + "counts" }
 func (k keys) claim(id string) string  { return k.p + "claim:" + id }
 func (k keys) commit(id string) string { return k.p + "commit:" + id }
 func score(t time.Time) string         { return strconv.FormatInt(t.UnixMicro(), 10) }
@@ -138,6 +143,10 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 			s.log.Warn("room store: Redis unavailable", "op", op, "err", err)
 		}
 	}
+	if s.br.Open() {
+		// Nothing answered for a while: down, not just slow for this call.
+		return fmt.Errorf("redisstore: %s: %w: %w: %w", op, rooms.ErrUnavailable, rooms.ErrStoreDown, err)
+	}
 	return fmt.Errorf("redisstore: %s: %w: %w", op, rooms.ErrUnavailable, err)
 }
 
@@ -160,7 +169,7 @@ func (s *Store) down(op string) (probe bool, err error) {
 	if ok {
 		return probe, nil
 	}
-	return false, fmt.Errorf("redisstore: %s: %w: %w", op, rooms.ErrUnavailable, errDown)
+	return false, fmt.Errorf("redisstore: %s: %w: %w: %w", op, rooms.ErrUnavailable, rooms.ErrStoreDown, errDown)
 }
 
 // Ping checks that Redis answers and loads the scripts, so that a node
@@ -171,8 +180,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return s.fail(ctx, "ping", err)
 	}
-	if err := commitScript.Load(ctx, s.c).Err(); err != nil {
-		return s.fail(ctx, "ping", err)
+	for _, sc := range []*goredis.Script{commitScript, matchScript} {
+		if err := sc.Load(ctx, s.c).Err(); err != nil {
+			return s.fail(ctx, "ping", err)
+		}
 	}
 	s.ok()
 	return nil
@@ -339,13 +350,20 @@ func (s *Store) commit(ctx context.Context, old *rooms.Room, raw []byte, r *room
 	if !r.WakeAt.IsZero() {
 		wake = score(r.WakeAt)
 	}
-	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID), s.k.settled()}
+	keys := []string{s.k.room(r.ID), s.k.seats(r.Game), s.k.due(), oldWaiting, s.k.waiting(r.Game, r.Size), s.k.lobby(""), s.k.lobby(r.Game), s.k.commit(r.ID), s.k.settled(), s.k.counts()}
 	exclusive := "0"
 	if unlessWaiting {
 		exclusive = "1"
 	}
-	args := make([]any, 0, 11+len(added)+len(removed))
-	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, max(settled, 0), len(added))
+	oldPhase, newPhase, seated := "", "", len(r.Players)
+	if old != nil {
+		oldPhase, seated = old.Phase.String(), seated-len(old.Players)
+	}
+	if len(r.Players) > 0 {
+		newPhase = r.Phase.String()
+	}
+	args := make([]any, 0, 14+len(added)+len(removed))
+	args = append(args, raw, newJSON, r.ID, wake, score(r.Created), oldJoinable, newJoinable, token(), exclusive, max(settled, 0), oldPhase, newPhase, seated, len(added))
 	for _, p := range added {
 		args = append(args, p)
 	}
@@ -497,6 +515,18 @@ func (s *Store) List(ctx context.Context, game string) ([]*rooms.Room, error) {
 	if err != nil {
 		return nil, s.fail(ctx, "list", err)
 	}
+	out, err := s.mget(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	s.ok()
+	return out, nil
+}
+
+// mget reads the rooms ids, listBatch at a time, leaving out those deleted
+// meanwhile and those that do not decode (logged: one damaged key must not
+// take the lobby down).
+func (s *Store) mget(ctx context.Context, ids []string) ([]*rooms.Room, error) {
 	out := make([]*rooms.Room, 0, len(ids))
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), listBatch)]
@@ -523,7 +553,6 @@ func (s *Store) List(ctx context.Context, game string) ([]*rooms.Room, error) {
 			out = append(out, r)
 		}
 	}
-	s.ok()
 	return out, nil
 }
 
@@ -619,4 +648,133 @@ func parseCount(v string) (int64, error) {
 		return 0, fmt.Errorf("settled counter %.40q: %w", v, ErrMalformed)
 	}
 	return n, nil
+}
+
+// Match implements rooms.Matcher with one script (matchScript): the oldest
+// waiting room takes the seat, or the new room is stored, in one step.
+func (s *Store) Match(ctx context.Context, seat rooms.Seat, newRoom *rooms.Room) (*rooms.Room, bool, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, false, err
+	}
+	probe, err := s.down("match")
+	if err != nil {
+		return nil, false, false, err
+	}
+	if len(newRoom.Players) != 1 || newRoom.Players[0].PlayerID != seat.PlayerID || newRoom.Phase != rooms.Waiting {
+		return nil, false, false, fmt.Errorf("redisstore: match: the new room %q must hold the player alone, waiting", newRoom.ID)
+	}
+	nr := newRoom.Clone()
+	nr.Version = 1
+	newJSON, err := rooms.EncodeRoom(nr)
+	if err != nil {
+		return nil, false, false, err
+	}
+	seatJSON, err := json.Marshal(seat)
+	if err != nil {
+		return nil, false, false, fmt.Errorf("redisstore: match: %w", err)
+	}
+	ctx, cancel := s.op(ctx, probe)
+	defer cancel()
+	keys := []string{s.k.waiting(nr.Game, nr.Size), s.k.seats(nr.Game), s.k.due(), s.k.room(nr.ID), s.k.lobby(""), s.k.lobby(nr.Game), s.k.counts()}
+	v, err := matchScript.Run(ctx, s.c, keys, seat.PlayerID, seatJSON, newJSON, nr.ID, score(nr.Created), s.k.room(""), score(time.Now()), nr.Size).Result()
+	if err != nil {
+		return nil, false, false, s.fail(ctx, "match", err)
+	}
+	s.ok()
+	status, id, raw, full, err := parseMatchReply(v)
+	if err != nil {
+		return nil, false, false, fmt.Errorf("redisstore: match: %w", err)
+	}
+	switch status {
+	case replySeated:
+		return nil, false, false, fmt.Errorf("match %q: in room %.80q: %w", seat.PlayerID, id, rooms.ErrPlayerSeated)
+	case replyExists:
+		return nil, false, false, fmt.Errorf("match: create room %q: %w", nr.ID, rooms.ErrRoomExists)
+	case replyCreated:
+		if id != nr.ID {
+			return nil, false, false, fmt.Errorf("redisstore: match: %w: created %.80q, not %q", ErrMalformed, id, nr.ID)
+		}
+		return nr, true, full, nil
+	}
+	r, err := decodeRoom(id, []byte(raw))
+	if err != nil {
+		return nil, false, false, err
+	}
+	if r.Seat(seat.PlayerID) < 0 {
+		return nil, false, false, fmt.Errorf("redisstore: match: %w: room %q does not seat %q", ErrMalformed, id, seat.PlayerID)
+	}
+	return r, false, full, nil
+}
+
+// Counts implements rooms.Counter: the counters the scripts keep with
+// every change.
+func (s *Store) Counts(ctx context.Context) (rooms.Counts, error) {
+	if err := ctx.Err(); err != nil {
+		return rooms.Counts{}, err
+	}
+	probe, err := s.down("counts")
+	if err != nil {
+		return rooms.Counts{}, err
+	}
+	ctx, cancel := s.op(ctx, probe)
+	defer cancel()
+	m, err := s.c.HGetAll(ctx, s.k.counts()).Result()
+	if err != nil {
+		return rooms.Counts{}, s.fail(ctx, "counts", err)
+	}
+	s.ok()
+	return parseCounts(m)
+}
+
+// parseCounts decodes the counters' hash. A missing field is 0; a
+// malformed one (or a negative count) is an error.
+func parseCounts(m map[string]string) (rooms.Counts, error) {
+	var c rooms.Counts
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"rooms", &c.Rooms}, {"waiting", &c.Waiting}, {"playing", &c.Playing}, {"over", &c.Over}, {"players", &c.Players}} {
+		v, ok := m[f.name]
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return rooms.Counts{}, fmt.Errorf("counter %s %.40q: %w", f.name, v, ErrMalformed)
+		}
+		*f.dst = n
+	}
+	return c, nil
+}
+
+// ListPage implements rooms.Pager: one ZRANGE of the lobby, one MGET.
+func (s *Store) ListPage(ctx context.Context, game string, offset, limit int) ([]*rooms.Room, int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if offset < 0 || limit <= 0 {
+		return nil, 0, fmt.Errorf("redisstore: list page: offset %d, limit %d", offset, limit)
+	}
+	probe, err := s.down("list")
+	if err != nil {
+		return nil, 0, err
+	}
+	ctx, cancel := s.op(ctx, probe)
+	defer cancel()
+	var total *goredis.IntCmd
+	var page *goredis.StringSliceCmd
+	_, err = s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		total = p.ZCard(ctx, s.k.lobby(game))
+		page = p.ZRange(ctx, s.k.lobby(game), int64(offset), int64(offset+limit-1))
+		return nil
+	})
+	if err != nil {
+		return nil, 0, s.fail(ctx, "list", err)
+	}
+	out, err := s.mget(ctx, page.Val())
+	if err != nil {
+		return nil, 0, err
+	}
+	s.ok()
+	return out, int(total.Val()), nil
 }

@@ -118,13 +118,14 @@ func TestKeys(t *testing.T) {
 		"due":               {zscore("{game1}:due"), fmt.Sprint(t0.Add(time.Second).UnixMicro())},
 		"settled":           {str(c.Get(ctx(t), "{game1}:settled")), "3"},
 		"claim":             {str(c.Get(ctx(t), "{game1}:claim:r1")), "rpsio"},
+		"counts":            {fmt.Sprint(c.HGetAll(ctx(t), "{game1}:counts").Val()), "map[players:1 rooms:1 waiting:1]"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: %s, want %s", what, tt.got, tt.want)
 		}
 	}
 	ks, err := c.Keys(ctx(t), "*").Result()
-	if err != nil || len(ks) != 9 {
+	if err != nil || len(ks) != 10 {
 		t.Fatalf("keys %q, %v", ks, err)
 	}
 	for _, k := range ks {

@@ -11,7 +11,7 @@ const byId = (x, y) => (x.id < y.id ? -1 : 1);
 
 it('lists gold rooms, joins one by id, and lists every game without ?game', async (t) => {
   const server = await startGold(t, { width: 4, height: 4, count: 3 });
-  assert.deepEqual(await server.api('/api/rooms?game=gold'), { rooms: [] });
+  assert.deepEqual(await server.api('/api/rooms?game=gold'), { rooms: [], total: 0, offset: 0, limit: 100 });
   const a = await connect(t, server, { name: 'lobby-a' });
   const b = await connect(t, server, { name: 'lobby-b' });
   const c = await connect(t, server, { name: 'lobby-c' });

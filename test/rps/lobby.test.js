@@ -20,7 +20,7 @@ it('/api/rooms and /api/stats follow joins, rounds, disconnects and leaves', asy
     assert.deepEqual(await stats(), want, `${what} (${err.message})`);
   });
 
-  assert.deepEqual(await server.api('/api/rooms'), { rooms: [] });
+  assert.deepEqual(await server.api('/api/rooms'), { rooms: [], total: 0, offset: 0, limit: 100 });
   assert.deepEqual(await stats(), { connections: 0, nodes: 1, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 0 });
 
   const a = await connect(t, server, { name: 'lobby-a' });
@@ -69,7 +69,7 @@ it('/api/rooms and /api/stats follow joins, rounds, disconnects and leaves', asy
   const c2 = await connect(t, server, { token: c.token });
   assertOk(await c2.leave(), 'c leaves');
   assertOk(await a.leave(), 'a leaves');
-  assert.deepEqual(await server.api('/api/rooms'), { rooms: [] });
+  assert.deepEqual(await server.api('/api/rooms'), { rooms: [], total: 0, offset: 0, limit: 100 });
   await statsBecome({ connections: 3, nodes: 1, rooms: 0, waiting: 0, over: 0, playing: 0, players: 0, roundsSettled: 2 }, 'everyone left');
   for (const p of [a, b, c, c2]) p.assertClean();
 });

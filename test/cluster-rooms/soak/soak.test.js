@@ -59,11 +59,27 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   // Joins JOIN_BATCH at a time, through both nodes at once: matchmaking under contention.
   for (let i = 0; i < bots.length; i += JOIN_BATCH) await Promise.all(bots.slice(i, i + JOIN_BATCH).map((b) => b.join(2)));
   await waitUntil(() => bots.every((b) => b.rounds.size > 0), { timeout: 30000, what: 'every room started' }).catch(async (err) => {
-    const waiting = (await c.nodes[0].api('/api/rooms')).rooms.filter((r) => r.state === 'waiting');
+    const waiting = (await c.nodes[0].api('/api/rooms?limit=1000')).rooms.filter((r) => r.state === 'waiting');
     assert.fail(`${err.message}: ${bots.filter((b) => !b.rounds.size).length} players never got a start; `
       + `${waiting.length} rooms waiting (${waiting.filter((r) => r.players === 1).length} with one player); `
       + `events refused by the contract check: ${JSON.stringify(bots.flatMap((b) => b.problems).slice(0, 3))}`);
   });
+  // The counters the store keeps with every change (what /api/stats reads) match a scan of the
+  // rooms, page by page.
+  const scanned = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = await c.nodes[1].api(`/api/rooms?limit=200&offset=${offset}`);
+    scanned.push(...page.rooms);
+    if (offset + 200 >= page.total) break;
+  }
+  const counted = await c.nodes[0].api('/api/stats');
+  const scan = {
+    rooms: scanned.length, players: scanned.reduce((n, r) => n + r.players, 0),
+    waiting: scanned.filter((r) => r.state === 'waiting').length, playing: scanned.filter((r) => r.state === 'playing').length,
+  };
+  assert.deepEqual({ rooms: counted.rooms, players: counted.players, waiting: counted.waiting, playing: counted.playing }, scan,
+    '/api/stats counters equal a scan of /api/rooms');
+  assert.equal(scan.players, bots.length, 'every player seated once');
   const playingAt = Date.now();
   const joins = bots.map((b) => b.joinMs);
   t.diagnostic(`recovery window ${RECOVERY === undefined ? "the nodes' default" : RECOVERY}; ${PLAYERS} connected in ${connectedMs} ms, all seated and playing ${playingAt - t0} ms after the start; `
@@ -141,6 +157,7 @@ it(`soak: ${PLAYERS} players on 2 nodes for ${SECONDS} s, zero duplicated or mis
   assert.equal(v.rooms, PLAYERS / 2, 'rooms formed');
   assert.ok(v.rounds >= v.rooms * (Math.floor((SECONDS * 1000) / (ROUND_MS + 300)) - 1), `${v.rounds} rounds: the rooms kept playing`);
   // A round settled as the players were leaving may have reached nobody: at most one per room.
+  assert.deepEqual([stats.rooms, stats.players, stats.waiting, stats.playing, stats.over], [0, 0, 0, 0, 0], 'counters back to 0 once everyone left');
   assert.ok(stats.roundsSettled >= v.rounds && stats.roundsSettled <= v.rounds + v.rooms,
     `roundsSettled ${stats.roundsSettled} vs ${v.rounds} rounds whose result the players saw (${v.rooms} rooms)`);
   assert.deepEqual(disconnects, [], 'nobody was disconnected');
