@@ -52,9 +52,13 @@ test('SIGTERM a node mid-round: its player reconnects to the other node, keeps t
   const [mover] = movers;
   const d = await mover.disconnected();
   assert.equal(d.data, 'transport close');
-  await mover.take('reconnect', (x) => x.type === 'connect' && mover.log.indexOf(x) > mover.log.indexOf(d), 'the reconnection', 10000);
-  // Seat kept: the room comes back with the mover seated and connected, still playing round r.
-  const back = await mover.next('room', (v) => v.id === room.roomId && v.players.some((p) => p.id === mover.id && p.connected));
+  const rc = await mover.take('reconnect', (x) => x.type === 'connect' && mover.log.indexOf(x) > mover.log.indexOf(d), 'the reconnection', 10000);
+  // Seat kept: the room comes back, after the reconnection, with the mover seated and connected,
+  // still playing round r. (Earlier "room" events match too: in cluster mode the join that fills
+  // a room sends one at the seat, then one with the start.)
+  const { data: back } = await mover.take('room after the reconnection', (x) => x.type === 'event' && x.name === 'room' &&
+    mover.log.indexOf(x) > mover.log.indexOf(rc) && x.data.id === room.roomId &&
+    x.data.players.some((p) => p.id === mover.id && p.connected), 'the room after the reconnection', 10000);
   assert.equal(back.state, 'playing');
   assert.equal(back.round, r);
 
