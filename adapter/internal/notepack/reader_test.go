@@ -122,6 +122,29 @@ func simpleMaps(v any) bool {
 	return true
 }
 
+// collidingKeys: some map holds two keys that are the same once their
+// invalid UTF-8 is replaced, as JSON encoding does.
+func collidingKeys(v any) bool {
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			if collidingKeys(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		seen := make(map[string]bool, len(v))
+		for k, e := range v {
+			js, _ := json.Marshal(k)
+			if seen[string(js)] || collidingKeys(e) {
+				return true
+			}
+			seen[string(js)] = true
+		}
+	}
+	return false
+}
+
 // checkReader: Validate accepts exactly what Unmarshal decodes, and what
 // AppendJSON writes is the generic path's JSON (exactly, when no map can
 // be ordered differently).
@@ -145,6 +168,14 @@ func checkReader(t *testing.T, b []byte) {
 	}
 	if werr != nil {
 		t.Fatalf("%x: AppendJSON wrote %s where encoding/json fails: %v", b, got, werr)
+	}
+	if collidingKeys(v) {
+		// Two keys of one map that differ only in invalid UTF-8 are one
+		// key in JSON ("\ufffd"): the reader writes them in wire order (the
+		// last wins for the client, as in a Node peer's decoded object),
+		// encoding/json in sorted byte order, so which value a parser keeps
+		// differs and neither is the other's reference.
+		return
 	}
 	if simpleMaps(v) {
 		if !bytes.Equal(got, want) || !reflect.DeepEqual(gotAtts, wantAtts) {
