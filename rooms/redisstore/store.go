@@ -133,6 +133,21 @@ func (s *Store) op(ctx context.Context, probe bool) (context.Context, context.Ca
 	return context.WithTimeout(ctx, s.o.Timeout)
 }
 
+// begin starts the store call named name: a cancelled ctx, or a store
+// known to be down (the breaker), ends it before any I/O; otherwise the
+// call's context is bounded as op says.
+func (s *Store) begin(ctx context.Context, name string) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	probe, err := s.down(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := s.op(ctx, probe)
+	return ctx, cancel, nil
+}
+
 // fail wraps an error from Redis (or its deadline) as unavailable and
 // reports it.
 func (s *Store) fail(ctx context.Context, op string, err error) error {
@@ -203,14 +218,10 @@ func decodeRoom(id string, b []byte) (*rooms.Room, error) {
 
 // Get implements rooms.Store.
 func (s *Store) Get(ctx context.Context, id string) (*rooms.Room, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	probe, err := s.down("get")
+	ctx, cancel, err := s.begin(ctx, "get")
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	r, _, err := s.get(ctx, id)
 	return r, err
@@ -235,41 +246,27 @@ func (s *Store) get(ctx context.Context, id string) (*rooms.Room, []byte, error)
 
 // Create implements rooms.Store.
 func (s *Store) Create(ctx context.Context, r *rooms.Room) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	probe, err := s.down("create")
-	if err != nil {
-		return err
-	}
-	if len(r.Players) == 0 {
-		return fmt.Errorf("redisstore: create room %q without players", r.ID)
-	}
-	c := r.Clone()
-	c.Version = 1
-	ctx, cancel := s.op(ctx, probe)
-	defer cancel()
-	return s.commit(ctx, nil, nil, c, false, 0)
+	return s.create(ctx, r, false)
 }
 
 // CreateIfNoneWaiting implements rooms.Store: the commit script checks the
 // waiting index of the room's game and size.
 func (s *Store) CreateIfNoneWaiting(ctx context.Context, r *rooms.Room) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	probe, err := s.down("create")
-	if err != nil {
-		return err
-	}
+	return s.create(ctx, r, true)
+}
+
+func (s *Store) create(ctx context.Context, r *rooms.Room, unlessWaiting bool) error {
 	if len(r.Players) == 0 {
 		return fmt.Errorf("redisstore: create room %q without players", r.ID)
 	}
 	c := r.Clone()
 	c.Version = 1
-	ctx, cancel := s.op(ctx, probe)
+	ctx, cancel, err := s.begin(ctx, "create")
+	if err != nil {
+		return err
+	}
 	defer cancel()
-	return s.commit(ctx, nil, nil, c, true, 0)
+	return s.commit(ctx, nil, nil, c, unlessWaiting, 0)
 }
 
 // Update implements rooms.Store.
@@ -280,14 +277,10 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *rooms.Room) er
 // UpdateCounting implements rooms.CountingUpdater: the commit script adds
 // the rounds settled to the counter.
 func (s *Store) UpdateCounting(ctx context.Context, id string, fn func(r *rooms.Room) (int64, error)) (*rooms.Room, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	probe, err := s.down("update")
+	ctx, cancel, err := s.begin(ctx, "update")
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		old, raw, err := s.get(ctx, id)
@@ -456,14 +449,10 @@ func seatDiff(old, r *rooms.Room) (added, removed []string) {
 
 // PlayerRoom implements rooms.Store.
 func (s *Store) PlayerRoom(ctx context.Context, game, playerID string) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	probe, err := s.down("player room")
+	ctx, cancel, err := s.begin(ctx, "player room")
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	id, err := s.c.HGet(ctx, s.k.seats(game), playerID).Result()
 	if errors.Is(err, goredis.Nil) {
@@ -479,14 +468,10 @@ func (s *Store) PlayerRoom(ctx context.Context, game, playerID string) (string, 
 
 // Waiting implements rooms.Store.
 func (s *Store) Waiting(ctx context.Context, game string, size int) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	probe, err := s.down("waiting")
+	ctx, cancel, err := s.begin(ctx, "waiting")
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	ids, err := s.c.ZRange(ctx, s.k.waiting(game, size), 0, -1).Result()
 	if err != nil {
@@ -502,14 +487,10 @@ const listBatch = 256
 // List implements rooms.Store. A room that does not decode is left out
 // and logged: one damaged key must not take the lobby down.
 func (s *Store) List(ctx context.Context, game string) ([]*rooms.Room, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	probe, err := s.down("list")
+	ctx, cancel, err := s.begin(ctx, "list")
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	ids, err := s.c.ZRange(ctx, s.k.lobby(game), 0, -1).Result()
 	if err != nil {
@@ -560,14 +541,10 @@ func (s *Store) mget(ctx context.Context, ids []string) ([]*rooms.Room, error) {
 // due less than 1 µs after now may be listed (a wake-up that finds nothing
 // to do, which is harmless).
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	probe, err := s.down("due")
+	ctx, cancel, err := s.begin(ctx, "due")
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	by := &goredis.ZRangeBy{Min: "-inf", Max: score(now)}
 	if limit > 0 {
@@ -583,14 +560,10 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 
 // Claim implements rooms.Claimer with SET NX PX.
 func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	probe, err := s.down("claim")
+	ctx, cancel, err := s.begin(ctx, "claim")
 	if err != nil {
 		return false, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	ok, err := s.c.SetNX(ctx, s.k.claim(id), s.o.Owner, ttl).Result()
 	if err != nil {
@@ -602,14 +575,10 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 
 // AddSettled implements rooms.Store.
 func (s *Store) AddSettled(ctx context.Context, n int64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	probe, err := s.down("settled")
+	ctx, cancel, err := s.begin(ctx, "settled")
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	if err := s.c.IncrBy(ctx, s.k.settled(), n).Err(); err != nil {
 		return s.fail(ctx, "settled", err)
@@ -620,14 +589,10 @@ func (s *Store) AddSettled(ctx context.Context, n int64) error {
 
 // Settled implements rooms.Store.
 func (s *Store) Settled(ctx context.Context) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	probe, err := s.down("settled")
+	ctx, cancel, err := s.begin(ctx, "settled")
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	v, err := s.c.Get(ctx, s.k.settled()).Result()
 	if errors.Is(err, goredis.Nil) {
@@ -653,13 +618,6 @@ func parseCount(v string) (int64, error) {
 // Match implements rooms.Matcher with one script (matchScript): the oldest
 // waiting room takes the seat, or the new room is stored, in one step.
 func (s *Store) Match(ctx context.Context, seat rooms.Seat, newRoom *rooms.Room) (*rooms.Room, bool, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, false, false, err
-	}
-	probe, err := s.down("match")
-	if err != nil {
-		return nil, false, false, err
-	}
 	if len(newRoom.Players) != 1 || newRoom.Players[0].PlayerID != seat.PlayerID || newRoom.Phase != rooms.Waiting {
 		return nil, false, false, fmt.Errorf("redisstore: match: the new room %q must hold the player alone, waiting", newRoom.ID)
 	}
@@ -673,7 +631,10 @@ func (s *Store) Match(ctx context.Context, seat rooms.Seat, newRoom *rooms.Room)
 	if err != nil {
 		return nil, false, false, fmt.Errorf("redisstore: match: %w", err)
 	}
-	ctx, cancel := s.op(ctx, probe)
+	ctx, cancel, err := s.begin(ctx, "match")
+	if err != nil {
+		return nil, false, false, err
+	}
 	defer cancel()
 	keys := []string{s.k.waiting(nr.Game, nr.Size), s.k.seats(nr.Game), s.k.due(), s.k.room(nr.ID), s.k.lobby(""), s.k.lobby(nr.Game), s.k.counts()}
 	v, err := matchScript.Run(ctx, s.c, keys, seat.PlayerID, seatJSON, newJSON, nr.ID, score(nr.Created), s.k.room(""), score(time.Now()), nr.Size).Result()
@@ -709,14 +670,10 @@ func (s *Store) Match(ctx context.Context, seat rooms.Seat, newRoom *rooms.Room)
 // Counts implements rooms.Counter: the counters the scripts keep with
 // every change.
 func (s *Store) Counts(ctx context.Context) (rooms.Counts, error) {
-	if err := ctx.Err(); err != nil {
-		return rooms.Counts{}, err
-	}
-	probe, err := s.down("counts")
+	ctx, cancel, err := s.begin(ctx, "counts")
 	if err != nil {
 		return rooms.Counts{}, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	m, err := s.c.HGetAll(ctx, s.k.counts()).Result()
 	if err != nil {
@@ -749,17 +706,13 @@ func parseCounts(m map[string]string) (rooms.Counts, error) {
 
 // ListPage implements rooms.Pager: one ZRANGE of the lobby, one MGET.
 func (s *Store) ListPage(ctx context.Context, game string, offset, limit int) ([]*rooms.Room, int, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
-	}
 	if offset < 0 || limit <= 0 {
 		return nil, 0, fmt.Errorf("redisstore: list page: offset %d, limit %d", offset, limit)
 	}
-	probe, err := s.down("list")
+	ctx, cancel, err := s.begin(ctx, "list")
 	if err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := s.op(ctx, probe)
 	defer cancel()
 	var total *goredis.IntCmd
 	var page *goredis.StringSliceCmd
