@@ -26,6 +26,15 @@ type Breaker struct {
 	state  atomic.Int32 // 0 unknown, 1 up (closed), 2 down (open)
 	probe  atomic.Int64 // Unix ns of the last probe let through
 	lastOK atomic.Int64 // Unix ns of the last success
+
+	now func() time.Time // the clock; nil: time.Now (tests set a fake one)
+}
+
+func (b *Breaker) clock() int64 {
+	if b.now != nil {
+		return b.now().UnixNano()
+	}
+	return time.Now().UnixNano()
 }
 
 // DefaultOpenAfter is the OpenAfter of a zero Breaker.
@@ -46,7 +55,7 @@ func (b *Breaker) Allow() (ok, probe bool) {
 	if every <= 0 {
 		every = DefaultProbeEvery
 	}
-	now := time.Now().UnixNano()
+	now := b.clock()
 	last := b.probe.Load()
 	if now-last >= int64(every) && b.probe.CompareAndSwap(last, now) {
 		return true, true
@@ -65,7 +74,7 @@ func (b *Breaker) Fail() (opened bool) {
 	if after <= 0 {
 		after = DefaultOpenAfter
 	}
-	now := time.Now().UnixNano()
+	now := b.clock()
 	if now-b.lastOK.Load() < int64(after) {
 		return false // others succeed: slow, not gone
 	}
@@ -79,7 +88,7 @@ func (b *Breaker) Fail() (opened bool) {
 // OK records that the backend answered; it reports whether the breaker was
 // not closed before (the backend is back, or answered for the first time).
 func (b *Breaker) OK() (closed bool) {
-	b.lastOK.Store(time.Now().UnixNano())
+	b.lastOK.Store(b.clock())
 	return b.state.Swap(1) != 1
 }
 

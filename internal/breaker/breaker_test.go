@@ -8,7 +8,12 @@ import (
 )
 
 func TestBreaker(t *testing.T) {
-	b := &Breaker{ProbeEvery: 50 * time.Millisecond, OpenAfter: 30 * time.Millisecond}
+	// A fake clock: time moves only when the test says so.
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
+	b := &Breaker{ProbeEvery: 50 * time.Millisecond, OpenAfter: 30 * time.Millisecond,
+		now: func() time.Time { return time.Unix(0, clock.Load()) }}
 	if ok, probe := b.Allow(); !ok || probe || b.Open() {
 		t.Fatal("a new breaker refuses, or probes")
 	}
@@ -18,7 +23,11 @@ func TestBreaker(t *testing.T) {
 	if b.Fail() || b.Open() {
 		t.Fatal("a failure right after a success opened the breaker (slow, not gone)")
 	}
-	time.Sleep(40 * time.Millisecond) // nothing succeeds for OpenAfter
+	advance(29 * time.Millisecond)
+	if b.Fail() || b.Open() {
+		t.Fatal("the breaker opened before OpenAfter passed without a success")
+	}
+	advance(11 * time.Millisecond) // nothing succeeded for OpenAfter
 	if !b.Fail() || b.Fail() || !b.Open() {
 		t.Fatal("Fail should report the opening only")
 	}
@@ -45,7 +54,11 @@ func TestBreaker(t *testing.T) {
 	if n := burst(); n != 0 {
 		t.Fatalf("%d calls let through right after the failure", n)
 	}
-	time.Sleep(60 * time.Millisecond)
+	advance(49 * time.Millisecond)
+	if n := burst(); n != 0 {
+		t.Fatalf("%d calls let through before ProbeEvery passed", n)
+	}
+	advance(time.Millisecond)
 	if n := burst(); n != 1 {
 		t.Fatalf("%d probes let through after an interval, want 1", n)
 	}
